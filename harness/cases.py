@@ -1,0 +1,128 @@
+"""Case metadata: the ``@case`` decorator and the section names.
+
+Every conformance case is a pytest test decorated with :func:`case`, which
+records its stable id, title, the RFC requirement it checks (one sentence and
+its section), the Autobahn|Testsuite case it corresponds to, and what the
+target must offer. Ids and titles may hold ``{name}`` fields filled from the
+test's parameters, so a parametrised family carries one id per member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pytest
+
+#: section names are fixed: add new ones, never rename (DESIGN.md).
+SECTIONS = (
+    "handshake", "framing", "ping", "rsv", "opcodes", "fragmentation", "utf8", "close",
+    "limits", "misc", "deflate", "auth", "origin", "subprotocol", "heartbeat", "fuzz",
+)
+
+#: what a case may need from the profile; absent → ``unsupported``.
+CAPABILITIES = (
+    "echo", "deflate", "auth", "origin", "heartbeat", "limits", "paths", "subprotocols",
+    "handshake_timeout",
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+Autobahn = str | Callable[..., str | None] | None
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    """Metadata of one case (one member, once the parameters are filled in)."""
+
+    id: str
+    section: str
+    title: str
+    rfc: str
+    requirement: str
+    autobahn: str | None
+    needs: tuple[str, ...]
+    slow: bool = False
+
+
+@dataclass(frozen=True)
+class CaseTemplate:
+    """Metadata as written on the decorator, before parameters are filled in."""
+
+    id: str
+    title: str
+    rfc: str
+    requirement: str
+    autobahn: Autobahn
+    needs: tuple[str, ...]
+    slow: bool
+
+    @property
+    def section(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    def resolve(self, params: Mapping[str, Any]) -> CaseInfo:
+        """Fill ``{field}`` placeholders from a parametrised test's parameters."""
+        values = {k: _show(v) for k, v in params.items()}
+        autobahn = self.autobahn
+        if callable(autobahn):
+            autobahn = autobahn(**params)
+        elif autobahn is not None:
+            autobahn = autobahn.format(**values)
+        return CaseInfo(
+            id=self.id.format(**values),
+            section=self.section,
+            title=self.title.format(**values),
+            rfc=self.rfc,
+            requirement=self.requirement.format(**values),
+            autobahn=autobahn,
+            needs=self.needs,
+            slow=self.slow,
+        )
+
+
+def _show(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex() if value else "empty"
+    return value
+
+
+def case(
+    id: str,
+    *,
+    title: str,
+    rfc: str,
+    requirement: str,
+    autobahn: Autobahn = None,
+    needs: Collection[str] = (),
+    slow: bool = False,
+) -> Callable[[F], F]:
+    """Declare a conformance case.
+
+    ``id`` is ``section.rest`` with a section from :data:`SECTIONS`; ``rfc`` names
+    the rule as ``"RFC6455 5.2 MUST"``; ``requirement`` states it as one sentence.
+    """
+    template = CaseTemplate(id, title, rfc, requirement, autobahn, tuple(needs), slow)
+    if template.section not in SECTIONS:
+        raise ValueError(f"case {id!r}: section {template.section!r} is not one of {SECTIONS}")
+    for need in template.needs:
+        if need not in CAPABILITIES:
+            raise ValueError(f"case {id!r}: unknown capability {need!r}")
+
+    def decorate(fn: F) -> F:
+        fn.wsspec_case = template  # type: ignore[attr-defined]
+        marks = [getattr(pytest.mark, template.section)]
+        if slow:
+            marks.append(pytest.mark.slow)
+        for mark in marks:
+            fn = mark(fn)
+        return fn
+
+    return decorate
+
+
+def case_template(obj: Any) -> CaseTemplate | None:
+    """The template a test function was decorated with, if any."""
+    template = getattr(obj, "wsspec_case", None)
+    return template if isinstance(template, CaseTemplate) else None

@@ -1,0 +1,124 @@
+"""The ``wsspec`` command: the conformance suite as a command line tool.
+
+``wsspec [URL] [options]`` runs the installed cases through pytest (the same
+run as ``pytest --target=URL``) and exits non-zero on any failure;
+``wsspec serve`` starts the built-in reference server; ``wsspec --list``
+prints the cases without running them. Anything after ``--`` goes to pytest
+unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from harness import __version__
+
+EPILOG = """\
+examples:
+  wsspec                                      the built-in reference server
+  wsspec ws://127.0.0.1:9001/echo             a running server
+  wsspec --target-cmd "node server.js {port}" start the server, test it, stop it
+  wsspec -m "framing or close" -n auto URL    two sections, in parallel
+  wsspec serve --port 9001                    run the reference server
+  wsspec URL -- --junitxml=reports/junit.xml  pass options on to pytest
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, like the plugin's."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"ERROR: {message} (wsspec --help lists the options)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="wsspec",
+        description="WebSocket (RFC 6455 / RFC 7692) conformance suite. Without a URL, "
+        "tests the built-in reference server.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("url", nargs="?", help="ws:// or wss:// URL of the server to test")
+    parser.add_argument("--version", action="version", version=f"wsspec {__version__}")
+    parser.add_argument("--target-cmd", metavar="CMD",
+                        help="command starting the server; {port} is replaced by a free port")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="TOML target profile (auth, origin, heartbeat, limits, deflate, ...)")
+    parser.add_argument("--driver", metavar="NAME", help="I/O driver: asyncio (default) or trio")
+    parser.add_argument("--strict", action="store_true",
+                        help="grade non-strict cases (a SHOULD not met) as failures")
+    parser.add_argument("--report-dir", metavar="DIR", help="where report.json goes (reports)")
+    parser.add_argument("--timeout", metavar="S", help="seconds each wait of a case may take (5)")
+    parser.add_argument("--startup-timeout", metavar="S",
+                        help="seconds --target-cmd has to open its port (20)")
+    parser.add_argument("--insecure", action="store_true",
+                        help="wss://: do not verify the server certificate")
+    parser.add_argument("--ca-file", metavar="PEM", help="wss://: trust this CA bundle")
+    parser.add_argument("-k", metavar="EXPR", help="only cases matching EXPR (ids, titles)")
+    parser.add_argument("-m", metavar="EXPR", help="only these sections, e.g. 'framing or close'")
+    parser.add_argument("-n", metavar="N", help="parallel workers (pytest-xdist), e.g. auto")
+    parser.add_argument("-q", "--quiet", action="count", default=0, help="less output")
+    parser.add_argument("--list", action="store_true",
+                        help="list the cases (id, title, RFC requirement) without running them")
+    return parser
+
+
+def pytest_args(options: argparse.Namespace, extra: Sequence[str]) -> list[str]:
+    """The pytest command line equivalent to ``options``."""
+    from harness.plugin import CONFORMANCE_DIR
+
+    args = [str(CONFORMANCE_DIR), "-p", "no:cacheprovider", "-o", "python_files=test_*.py",
+            "--rootdir", str(CONFORMANCE_DIR)]
+    if options.url:
+        args.append(f"--target={options.url}")
+    elif not options.target_cmd:
+        args.append("--target=reference")
+    for flag, value in (("--target-cmd", options.target_cmd),
+                        ("--target-profile", options.profile),
+                        ("--driver", options.driver),
+                        ("--report-dir", options.report_dir),
+                        ("--case-timeout", options.timeout),
+                        ("--target-startup-timeout", options.startup_timeout),
+                        ("--ca-file", options.ca_file),
+                        ("-k", options.k), ("-m", options.m), ("-n", options.n)):
+        if value is not None:
+            args.append(f"{flag}={value}" if flag.startswith("--") else flag)
+            if not flag.startswith("--"):
+                args.append(value)
+    if options.strict:
+        args.append("--wsspec-strict")
+    if options.insecure:
+        args.append("--insecure")
+    if options.list:
+        args += ["--wsspec-list", "-q", "-q"]
+    args += ["-q"] * options.quiet
+    args += list(extra)
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:
+        from targets.reference import main as serve
+
+        return serve(argv[1:])
+    extra: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1:]
+    options = build_parser().parse_args(argv)
+    if options.n is not None and importlib.util.find_spec("xdist") is None:
+        print("wsspec: -n needs pytest-xdist (pip install pytest-xdist)", file=sys.stderr)
+        return 2
+    import pytest
+
+    return int(pytest.main(pytest_args(options, extra)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,640 @@
+"""The conversation DSL: the language conformance cases are written in.
+
+A case opens connections through a :class:`Client`, sends messages or raw
+frames on a :class:`Connection`, and states what must come back with the
+``expect_*`` calls. Each ``expect_*`` waits for an event with a deadline and
+grades what it sees: it returns when the target behaves as the RFC requires,
+downgrades the case to ``non-strict`` when the behaviour is allowed but not
+preferred, and raises :class:`~harness.verdicts.CaseFailed` with expected vs
+observed otherwise.
+
+Three things hold for every connection of every case, so no case has to ask:
+
+* every byte the server sends goes through the strict sans-IO
+  :class:`~harness.protocol.messages.Receiver`, so a server that masks its
+  frames, sets RSV bits, writes non-minimal lengths, sends invalid UTF-8 or a
+  1005/1006/1015 close code fails whichever case it happens in;
+* the profile applies: valid credentials when ``[auth]`` is declared, an
+  allowed Origin when ``[origin]`` is, a subprotocol when one is required;
+* pings the server sends on its own (a heartbeat) are answered and never seen
+  by the case, unless the case turns ``auto_pong`` off.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from harness import credentials
+from harness.driver import make_driver
+from harness.driver.base import ConnectFailed, Driver, DriverError, StreamEnd, TLSOptions
+from harness.profile import TargetAddress, TargetProfile
+from harness.protocol.close import CloseInfo, encode_close_payload, parse_close_payload
+from harness.protocol.deflate import (
+    DeflateOffer,
+    DeflateParams,
+    Deflater,
+    Inflater,
+    build_offer_header,
+    check_deflate_response,
+)
+from harness.protocol.errors import HandshakeViolation, ProtocolViolation
+from harness.protocol.frames import Frame, LengthForm, Opcode, encode_frame, opcode_name
+from harness.protocol.handshake import (
+    HandshakeRequest,
+    HandshakeResponse,
+    ResponseParser,
+    build_request,
+    check_response,
+)
+from harness.protocol.messages import Message, Receiver
+from harness.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
+from harness.wirelog import WireLog
+
+#: caps on what the suite buffers from a target, whatever it sends.
+MAX_FRAME = 64 * 2**20
+MAX_MESSAGE = 64 * 2**20
+
+_DEFAULT = object()
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the target is and what may be assumed about it."""
+
+    url: str
+    profile: TargetProfile = field(default_factory=TargetProfile)
+    driver: str = "asyncio"
+    tls: TLSOptions | None = None
+    timeout: float = 5.0
+
+    @property
+    def address(self) -> TargetAddress:
+        return TargetAddress.from_url(self.url)
+
+
+@dataclass
+class HandshakeResult:
+    """What came back for one opening handshake request."""
+
+    request: HandshakeRequest
+    response: HandshakeResponse | None
+    end: StreamEnd | None = None
+    timed_out: bool = False
+    trailing: bytes = b""
+    error: str | None = None
+
+    def describe(self) -> str:
+        """One line for failure messages: the status, or how the server ended."""
+        if self.response is not None:
+            r = self.response
+            return f"HTTP/{r.http_version} {r.status} {r.reason}".rstrip()
+        if self.error:
+            return f"an invalid HTTP response ({self.error})"
+        if self.timed_out:
+            return "no response before the deadline"
+        if self.end is StreamEnd.RESET:
+            return "the connection reset without a response"
+        return "the connection closed without a response"
+
+
+class Client:
+    """Opens connections to the target for one case, recording in its wire log."""
+
+    def __init__(self, target: Target, record: CaseRecord) -> None:
+        self.target = target
+        self.record = record
+        self._drivers: list[Driver] = []
+
+    @property
+    def profile(self) -> TargetProfile:
+        return self.target.profile
+
+    @property
+    def timeout(self) -> float:
+        return self.target.timeout
+
+    # -- building requests -------------------------------------------------
+
+    def request(
+        self,
+        *,
+        resource: str | None = None,
+        subprotocols: Sequence[str] | None = None,
+        extensions: Sequence[str] = (),
+        origin: str | object | None = _DEFAULT,
+        authenticate: bool = True,
+        key: str | None = None,
+    ) -> HandshakeRequest:
+        """A valid opening handshake with the profile applied.
+
+        ``origin`` defaults to the first allowed origin when the profile has an
+        ``[origin]`` table (pass None to send none); ``subprotocols`` defaults to
+        the first declared one when the profile requires a subprotocol;
+        ``authenticate=False`` leaves credentials out (for auth cases).
+        """
+        address = self.target.address
+        profile = self.profile
+        if origin is _DEFAULT:
+            allowed = profile.origin.allowed if profile.origin else ()
+            origin = allowed[0] if allowed else None
+        if subprotocols is None:
+            subprotocols = profile.subprotocols[:1] if profile.subprotocol_required else ()
+        host = address.netloc.rsplit("@", 1)[-1]
+        request = build_request(
+            host,
+            resource or address.resource,
+            key=key,
+            subprotocols=subprotocols,
+            extensions=extensions,
+            origin=origin if isinstance(origin, str) else None,
+        )
+        auth = profile.auth
+        if authenticate and auth is not None:
+            token = credentials.valid_token(auth)
+            request = credentials.present(request, auth.schemes[0], token, auth.param)
+        return request
+
+    # -- raw connections ---------------------------------------------------
+
+    async def connect(self) -> Driver:
+        """A TCP (or TLS) connection to the target, no handshake yet."""
+        address = self.target.address
+        driver = make_driver(self.target.driver, self.record.wirelog)
+        tls = (self.target.tls or TLSOptions()) if address.secure else None
+        try:
+            await driver.connect(address.host, address.port, tls=tls, timeout=self.timeout)
+        except ConnectFailed as exc:
+            raise HarnessError(f"cannot connect to {self.target.url}: {exc}") from None
+        self._drivers.append(driver)
+        return driver
+
+    async def handshake(
+        self,
+        request: HandshakeRequest | bytes | None = None,
+        *,
+        chunks: Sequence[int] | None = None,
+        pause: float = 0.0,
+        driver: Driver | None = None,
+        timeout: float | None = None,
+    ) -> tuple[Driver, HandshakeResult]:
+        """Send an opening handshake (any bytes) and read the response."""
+        if request is None:
+            request = self.request()
+        raw = request if isinstance(request, bytes) else request.encode()
+        parsed = request if isinstance(request, HandshakeRequest) else HandshakeRequest(
+            method="?", target="?", headers=[])
+        driver = driver or await self.connect()
+        wait = self.timeout if timeout is None else timeout
+        end = await driver.send(raw, chunks=chunks, pause=pause, timeout=wait)
+        result = HandshakeResult(parsed, None, end=end)
+        parser = ResponseParser(request_method=parsed.method if parsed.method != "?" else "GET")
+        deadline = driver.clock() + wait
+        while True:
+            remaining = deadline - driver.clock()
+            if remaining <= 0:
+                result.timed_out = True
+                driver.wirelog.event(f"no handshake response within {wait:g} s")
+                return driver, result
+            data = await driver.receive(remaining)
+            try:
+                if data is None:
+                    continue
+                if isinstance(data, StreamEnd):
+                    result.end = data
+                    response = parser.feed_eof()
+                    result.response = response
+                    return driver, result
+                response = parser.feed(data)
+            except HandshakeViolation as exc:
+                result.error = str(exc)
+                return driver, result
+            if response is not None:
+                result.response = response
+                result.trailing = parser.trailing
+                return driver, result
+
+    async def open(
+        self,
+        request: HandshakeRequest | None = None,
+        *,
+        deflate: Sequence[DeflateOffer] = (),
+        chunks: Sequence[int] | None = None,
+    ) -> Connection:
+        """Complete a valid opening handshake; anything but a correct 101 fails."""
+        if request is None:
+            request = self.request()
+        if deflate:
+            request = request.with_header("Sec-WebSocket-Extensions", build_offer_header(deflate))
+        driver, result = await self.handshake(request, chunks=chunks)
+        response = result.response
+        if response is None or response.status != 101:
+            raise CaseFailed(
+                "101 Switching Protocols for a valid opening handshake (RFC6455 4.2.2)",
+                result.describe(),
+                self.record.wirelog.tail(),
+            )
+        key = request.get("Sec-WebSocket-Key")
+        offered_protocols = _split(request.get("Sec-WebSocket-Protocol"))
+        offered_extensions = [e.split(";")[0].strip() for e in _split(
+            request.get("Sec-WebSocket-Extensions"))]
+        problems = check_response(
+            response,
+            key=key[0] if key else "",
+            subprotocols=offered_protocols,
+            extensions_offered=offered_extensions,
+        )
+        params: DeflateParams | None = None
+        if deflate:
+            params, deflate_problems = check_deflate_response(response.extensions, deflate)
+            problems.extend(deflate_problems)
+        if problems:
+            raise CaseFailed(
+                "a 101 response that follows RFC 6455 4.2.2" + (" and RFC 7692" if deflate else ""),
+                "; ".join(problems),
+                self.record.wirelog.tail(),
+            )
+        connection = Connection(self, driver, response, params)
+        if result.trailing:
+            connection.feed(result.trailing)
+        return connection
+
+    async def expect_refused(
+        self,
+        request: HandshakeRequest | bytes,
+        *,
+        statuses: Sequence[int] | range = range(400, 500),
+        rule: str = "RFC6455 4.2.1",
+        chunks: Sequence[int] | None = None,
+        header: tuple[str, str] | None = None,
+    ) -> HandshakeResult:
+        """The server must refuse ``request`` with one of ``statuses`` and no 101.
+
+        A dropped connection without any HTTP response is allowed but not
+        preferred (RFC 6455 10.7 SHOULD return an HTTP status): non-strict.
+        ``header`` names a header the refusal must carry (e.g. the 426's
+        ``Sec-WebSocket-Version: 13``).
+        """
+        wanted = _describe_statuses(statuses)
+        _, result = await self.handshake(request, chunks=chunks)
+        response = result.response
+        self.record.observe(f"refusal with {wanted} ({rule})", result.describe())
+        if response is None:
+            if result.timed_out or result.error:
+                raise CaseFailed(f"refusal with {wanted} ({rule})", result.describe(),
+                                 self.record.wirelog.tail())
+            self.record.downgrade(
+                Verdict.NON_STRICT,
+                "connection dropped without an HTTP status (RFC6455 10.7 SHOULD answer with one)",
+            )
+            return result
+        if response.status not in statuses:
+            raise CaseFailed(f"refusal with {wanted} ({rule})", result.describe(),
+                             self.record.wirelog.tail())
+        if header is not None:
+            name, value = header
+            values = [v.strip().lower() for v in _split(response.get(name))]
+            if value.lower() not in values:
+                raise CaseFailed(
+                    f"{response.status} carrying {name}: {value} ({rule})",
+                    f"{name}: {', '.join(response.get(name)) or '(absent)'}",
+                    self.record.wirelog.tail(),
+                )
+        return result
+
+    async def aclose(self) -> None:
+        for driver in self._drivers:
+            await driver.aclose()
+        self._drivers.clear()
+
+
+class Connection:
+    """One open WebSocket connection, seen from the client side of a case."""
+
+    def __init__(self, client: Client, driver: Driver, response: HandshakeResponse,
+                 deflate: DeflateParams | None = None) -> None:
+        self.client = client
+        self.driver = driver
+        self.response = response
+        self.deflate = deflate
+        self.auto_pong = True
+        self.close_sent = False
+        self.close_received: CloseInfo | None = None
+        self.end: StreamEnd | None = None
+        decompressor = None
+        self._deflater: Deflater | None = None
+        if deflate is not None:
+            decompressor = Inflater(window_bits=deflate.server_max_window_bits,
+                                    no_context_takeover=deflate.server_no_context_takeover)
+            self._deflater = Deflater(window_bits=deflate.client_max_window_bits,
+                                      no_context_takeover=deflate.client_no_context_takeover)
+        self._receiver = Receiver(expect_masked=False, max_frame_size=MAX_FRAME,
+                                  max_message_size=MAX_MESSAGE, decompressor=decompressor)
+        self._pending: list[Frame | Message] = []
+
+    @property
+    def record(self) -> CaseRecord:
+        return self.client.record
+
+    @property
+    def wirelog(self) -> WireLog:
+        return self.client.record.wirelog
+
+    @property
+    def subprotocol(self) -> str | None:
+        return self.response.subprotocol
+
+    def _fail(self, expected: str, observed: str) -> CaseFailed:
+        return CaseFailed(expected, observed, self.wirelog.tail())
+
+    # -- sending -------------------------------------------------------------
+
+    async def send_raw(self, data: bytes, *, chunks: Sequence[int] | None = None,
+                       pause: float = 0.0) -> StreamEnd | None:
+        """Write bytes as they are (for frames no encoder would produce)."""
+        try:
+            end = await self.driver.send(data, chunks=chunks, pause=pause,
+                                         timeout=self.client.timeout)
+        except DriverError as exc:
+            self.wirelog.event(str(exc))
+            end = None
+        if end is not None and self.end is None:
+            self.end = end
+        return end
+
+    async def send_frame(
+        self,
+        opcode: int,
+        payload: bytes = b"",
+        *,
+        fin: bool = True,
+        rsv1: bool = False,
+        rsv2: bool = False,
+        rsv3: bool = False,
+        masked: bool = True,
+        length_form: LengthForm | None = None,
+        declared_length: int | None = None,
+        chunks: Sequence[int] | None = None,
+        pause: float = 0.0,
+    ) -> StreamEnd | None:
+        """Send one frame, masked with a fresh key unless ``masked=False``."""
+        key = os.urandom(4) if masked else None
+        data = encode_frame(opcode, payload, fin=fin, rsv1=rsv1, rsv2=rsv2, rsv3=rsv3,
+                            mask_key=key, length_form=length_form,
+                            declared_length=declared_length)
+        frame = Frame(opcode, payload, fin=fin, rsv1=rsv1, rsv2=rsv2, rsv3=rsv3,
+                      masked=masked, mask_key=key, length_form=length_form)
+        self.wirelog.frame("out", _frame_entry(frame, declared_length))
+        if opcode == Opcode.CLOSE:
+            self.close_sent = True
+        return await self.send_raw(data, chunks=chunks, pause=pause)
+
+    async def send_message(
+        self,
+        data: str | bytes,
+        *,
+        opcode: int | None = None,
+        fragment_size: int | None = None,
+        chunks: Sequence[int] | None = None,
+        pause: float = 0.0,
+        compress: bool = False,
+    ) -> StreamEnd | None:
+        """Send a message: text for ``str``, binary for ``bytes`` (or ``opcode``),
+        cut into frames of ``fragment_size`` bytes when given."""
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        if opcode is None:
+            opcode = Opcode.TEXT if isinstance(data, str) else Opcode.BINARY
+        if compress:
+            if self._deflater is None:
+                raise HarnessError("compress=True on a connection without permessage-deflate")
+            payload = self._deflater.compress(payload)
+        size = fragment_size or max(len(payload), 1)
+        pieces = [payload[i:i + size] for i in range(0, len(payload), size)] or [b""]
+        wire = bytearray()
+        for index, piece in enumerate(pieces):
+            key = os.urandom(4)
+            frame_opcode = opcode if index == 0 else Opcode.CONTINUATION
+            last = index == len(pieces) - 1
+            rsv1 = compress and index == 0
+            wire += encode_frame(frame_opcode, piece, fin=last, rsv1=rsv1, mask_key=key)
+            self.wirelog.frame("out", _frame_entry(
+                Frame(frame_opcode, piece, fin=last, rsv1=rsv1, masked=True, mask_key=key)))
+        return await self.send_raw(bytes(wire), chunks=chunks, pause=pause)
+
+    async def send_close(self, code: int | None = 1000, reason: str | bytes = b"") -> None:
+        """Send a close frame (any code, even an invalid one, and any reason)."""
+        await self.send_frame(Opcode.CLOSE, encode_close_payload(code, reason))
+
+    # -- receiving -----------------------------------------------------------
+
+    def feed(self, data: bytes) -> None:
+        """Parse bytes from the server; any rule it breaks fails the case."""
+        try:
+            events = self._receiver.feed(data)
+        except ProtocolViolation as exc:
+            raise self._fail(
+                "server frames that follow RFC 6455 (unmasked, RSV 0, minimal lengths, "
+                "valid UTF-8 and close codes)",
+                f"server sent a frame breaking {exc.violation.section}: {exc.detail}",
+            ) from None
+        for event in events:
+            if isinstance(event, Frame):
+                self.wirelog.frame("in", _frame_entry(event))
+            self._pending.append(event)
+
+    async def next_event(self, timeout: float | None = None) -> Frame | Message | StreamEnd | None:
+        """The next message, control frame, or end of stream; None at the deadline.
+
+        Data frames are folded into :class:`Message` events. Server pings are
+        answered (and skipped) while ``auto_pong`` is on.
+        """
+        wait = self.client.timeout if timeout is None else timeout
+        deadline = self.driver.clock() + wait
+        while True:
+            while self._pending:
+                event = self._pending.pop(0)
+                if isinstance(event, Message):
+                    return event
+                if event.opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION):
+                    continue
+                if event.opcode == Opcode.PING and self.auto_pong and not self.close_sent:
+                    await self.send_frame(Opcode.PONG, event.payload)
+                    continue
+                if event.opcode == Opcode.CLOSE:
+                    self.close_received = parse_close_payload(event.payload)
+                return event
+            if self.end is not None:
+                return self.end
+            remaining = deadline - self.driver.clock()
+            if remaining <= 0:
+                return None
+            data = await self.driver.receive(remaining)
+            if data is None:
+                continue
+            if isinstance(data, StreamEnd):
+                self.end = data
+                continue
+            self.feed(data)
+
+    def _show(self, event: Frame | Message | StreamEnd | None, wait: float) -> str:
+        if event is None:
+            return f"nothing within {wait:g} s"
+        if isinstance(event, StreamEnd):
+            return "TCP connection closed (FIN)" if event is StreamEnd.FIN else "connection reset"
+        if isinstance(event, Message):
+            return _describe_message(event)
+        if event.opcode == Opcode.CLOSE:
+            info = parse_close_payload(event.payload)
+            return f"close frame {_describe_close(info)}"
+        return f"{opcode_name(event.opcode)} frame {event.payload[:32]!r}"
+
+    async def expect_message(self, data: str | bytes, *, opcode: int | None = None,
+                             timeout: float | None = None,
+                             rule: str = "RFC6455 6.2") -> Message:
+        """The next message must be exactly ``data`` (text for ``str``)."""
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        if opcode is None:
+            opcode = Opcode.TEXT if isinstance(data, str) else Opcode.BINARY
+        wait = self.client.timeout if timeout is None else timeout
+        expected = f"{_describe_message(Message(Opcode(opcode), payload, 1))} echoed ({rule})"
+        event = await self.next_event(wait)
+        if not isinstance(event, Message):
+            raise self._fail(expected, self._show(event, wait))
+        if event.opcode != opcode or event.data != payload:
+            raise self._fail(expected, _describe_message(event))
+        return event
+
+    async def expect_echo(self, data: str | bytes, **send: object) -> Message:
+        """Send ``data`` as a message and expect it back unchanged."""
+        await self.send_message(data, **send)  # type: ignore[arg-type]
+        return await self.expect_message(data)
+
+    async def expect_pong(self, payload: bytes, *, timeout: float | None = None) -> Frame:
+        """The next frame must be a pong carrying ``payload`` (RFC 6455 5.5.3)."""
+        wait = self.client.timeout if timeout is None else timeout
+        expected = f"pong with the ping's payload {payload[:32]!r} (RFC6455 5.5.3)"
+        event = await self.next_event(wait)
+        if not isinstance(event, Frame) or event.opcode != Opcode.PONG:
+            raise self._fail(expected, self._show(event, wait))
+        if event.payload != payload:
+            raise self._fail(expected, f"pong with payload {event.payload[:32]!r}")
+        return event
+
+    async def expect_close(self, codes: Sequence[int] = (1000,), *,
+                           timeout: float | None = None, rule: str = "RFC6455 5.5.1") -> CloseInfo:
+        """The server must send a close frame with one of ``codes``, then close
+        TCP once the client has answered (it must close first: RFC 6455 5.5.1)."""
+        wait = self.client.timeout if timeout is None else timeout
+        expected = f"close frame with code {_codes(codes)} ({rule})"
+        event = await self.next_event(wait)
+        if not isinstance(event, Frame) or event.opcode != Opcode.CLOSE:
+            raise self._fail(expected, self._show(event, wait))
+        info = parse_close_payload(event.payload)
+        if info.code not in codes:
+            raise self._fail(expected, f"close frame {_describe_close(info)}")
+        if not self.close_sent:
+            await self.send_close(info.code)
+        await self.expect_tcp_close(timeout=wait)
+        return info
+
+    async def close(self, code: int = 1000, reason: str = "", *,
+                    timeout: float | None = None) -> CloseInfo:
+        """Start the closing handshake: the server must answer with a close frame
+        (echoing the code, or 1000) and then close the TCP connection."""
+        await self.send_close(code, reason)
+        wait = self.client.timeout if timeout is None else timeout
+        expected = f"close frame answering code {code} (RFC6455 5.5.1)"
+        event = await self.next_event(wait)
+        if not isinstance(event, Frame) or event.opcode != Opcode.CLOSE:
+            raise self._fail(expected, self._show(event, wait))
+        info = parse_close_payload(event.payload)
+        if info.code not in (code, 1000):
+            self.record.downgrade(
+                Verdict.NON_STRICT,
+                f"close answered with {_describe_close(info)}; the code received ({code}) is "
+                "usually echoed (RFC6455 5.5.1)",
+            )
+        await self.expect_tcp_close(timeout=wait)
+        return info
+
+    async def expect_tcp_close(self, *, timeout: float | None = None) -> StreamEnd:
+        """After the close exchange the server must close TCP (RFC 6455 5.5.1,
+        7.1.1); no data frame may follow its close frame."""
+        wait = self.client.timeout if timeout is None else timeout
+        event = await self.next_event(wait)
+        if isinstance(event, StreamEnd):
+            return event
+        raise self._fail(
+            "the server closes the TCP connection after the close handshake (RFC6455 5.5.1)",
+            self._show(event, wait) + " after the close frames",
+        )
+
+    async def expect_failure(self, codes: Sequence[int] = (1002,), *,
+                             timeout: float | None = None,
+                             rule: str = "RFC6455 7.1.7") -> CloseInfo | StreamEnd:
+        """The server must fail the connection: a close frame with one of
+        ``codes`` then TCP close (pass), or a TCP close without a close frame
+        (non-strict: RFC 6455 7.1.7 SHOULD send a close frame first). Any
+        message or pong means it went on processing: fail."""
+        wait = self.client.timeout if timeout is None else timeout
+        expected = (f"the connection failed: close frame {_codes(codes)} or TCP close, "
+                    f"nothing else ({rule})")
+        event = await self.next_event(wait)
+        if isinstance(event, StreamEnd):
+            self.record.observe(expected, self._show(event, wait))
+            self.record.downgrade(
+                Verdict.NON_STRICT,
+                "TCP closed without a close frame (RFC6455 7.1.7 SHOULD send one first)",
+            )
+            return event
+        if isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
+            info = parse_close_payload(event.payload)
+            self.record.observe(expected, f"close frame {_describe_close(info)}")
+            if info.code not in codes:
+                raise self._fail(expected, f"close frame {_describe_close(info)}")
+            if not self.close_sent:
+                await self.send_close(info.code)
+            await self.expect_tcp_close(timeout=wait)
+            return info
+        raise self._fail(expected, self._show(event, wait))
+
+
+def _frame_entry(frame: Frame, declared_length: int | None = None) -> dict[str, object]:
+    entry = frame.to_dict()
+    entry["describe"] = frame.describe()
+    if declared_length is not None:
+        entry["declared_length"] = declared_length
+    return entry
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def _codes(codes: Sequence[int]) -> str:
+    return " or ".join(str(c) for c in codes)
+
+
+def _describe_statuses(statuses: Sequence[int] | range) -> str:
+    if isinstance(statuses, range) and statuses.step == 1:
+        return f"a status {statuses.start}-{statuses.stop - 1}"
+    return "status " + " or ".join(str(s) for s in statuses)
+
+
+def _describe_close(info: CloseInfo) -> str:
+    if info.code is None:
+        return "without a status code"
+    return f"code {info.code}" + (f" reason {info.reason!r}" if info.reason else "")
+
+
+def _describe_message(message: Message) -> str:
+    kind = "text" if message.opcode == Opcode.TEXT else "binary"
+    data = message.data
+    shown = data[:48]
+    if kind == "text":
+        text = shown.decode("utf-8", "replace")
+        body = repr(text) + ("…" if len(data) > 48 else "")
+    else:
+        body = shown.hex() + ("…" if len(data) > 48 else "")
+    return f"{kind} message of {len(data)} bytes {body}"

@@ -1,0 +1,86 @@
+"""Drivers: the only place the suite touches sockets.
+
+Pick one by name with :func:`make_driver` inside the event loop that
+:func:`run_with` starts for the same name::
+
+    async def case() -> None:
+        driver = make_driver("trio", wirelog)
+        await driver.connect("127.0.0.1", 9001)
+        ...
+
+    run_with("trio", case)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import trio
+
+from harness.driver.asyncio_driver import AsyncioDriver
+from harness.driver.base import (
+    READ_CHUNK,
+    ConnectFailed,
+    Driver,
+    DriverError,
+    StreamEnd,
+    TLSOptions,
+)
+from harness.driver.trio_driver import TrioDriver
+from harness.wirelog import WireLog
+
+__all__ = [
+    "DRIVERS",
+    "READ_CHUNK",
+    "AsyncioDriver",
+    "ConnectFailed",
+    "Driver",
+    "DriverError",
+    "StreamEnd",
+    "TLSOptions",
+    "TrioDriver",
+    "make_driver",
+    "run_with",
+]
+
+T = TypeVar("T")
+
+#: driver classes by the name users give on the command line.
+DRIVERS: dict[str, Callable[[WireLog], Driver]] = {
+    "asyncio": AsyncioDriver,
+    "trio": TrioDriver,
+}
+
+
+def _check_name(name: str) -> None:
+    if name not in DRIVERS:
+        choices = ", ".join(sorted(DRIVERS))
+        raise ValueError(f"unknown driver {name!r}: choose one of {choices}")
+
+
+def make_driver(name: str, wirelog: WireLog) -> Driver:
+    """A new, unconnected driver called ``name``, recording into ``wirelog``.
+
+    Call it inside the event loop :func:`run_with` started for the same name.
+    Raises ValueError naming the valid choices for an unknown name.
+    """
+    _check_name(name)
+    return DRIVERS[name](wirelog)
+
+
+def run_with(driver_name: str, async_fn: Callable[[], Awaitable[T]]) -> T:
+    """Run ``async_fn()`` to completion on a fresh event loop for ``driver_name``
+    (``asyncio.run`` or ``trio.run``) and return its result.
+
+    Raises ValueError for an unknown name, before starting any loop.
+    """
+    _check_name(driver_name)
+
+    async def main() -> T:
+        return await async_fn()
+
+    if driver_name == "trio":
+        return trio.run(main)
+    return asyncio.run(main())

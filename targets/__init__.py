@@ -1,0 +1,1 @@
+"""Servers: the reference server, example profiles, deliberately faulty servers."""

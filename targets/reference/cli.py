@@ -1,0 +1,98 @@
+"""Command line of the reference server: ``python -m targets.reference``.
+
+Prints one line, ``wsspec reference server listening on ws://HOST:PORT/``,
+once it listens, and serves until SIGTERM or SIGINT. Bad input (a profile,
+a fault name, a certificate, a port in use) gets one line on stderr and exit
+status 2 (1 when the port cannot be bound), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import ssl
+import sys
+
+from harness.profile import ProfileError, TargetProfile, load_profile
+
+from .server import ReferenceServer
+
+__all__ = ["main"]
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="wsspec's reference WebSocket echo server (RFC 6455, RFC 7692).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument(
+        "--port", type=int, default=9001, help="port to listen on (0: any free port)"
+    )
+    parser.add_argument("--profile", metavar="FILE", help="target profile (TOML) to enforce")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="break one rule on purpose (repeatable; see python -m targets.faulty --list)",
+    )
+    parser.add_argument("--certfile", metavar="FILE", help="TLS certificate chain (PEM): wss://")
+    parser.add_argument("--keyfile", metavar="FILE", help="TLS private key (PEM)")
+    return parser
+
+
+def _fail(prog: str, message: str, status: int = 2) -> int:
+    print(f"{prog}: {message}", file=sys.stderr, flush=True)
+    return status
+
+
+def main(argv: list[str] | None = None, *, prog: str = "python -m targets.reference") -> int:
+    """Run the server until SIGTERM/SIGINT; returns the exit status."""
+    args = _parser(prog).parse_args(argv)
+    profile: TargetProfile | None = None
+    if args.profile:
+        try:
+            profile = load_profile(args.profile)
+        except ProfileError as exc:
+            return _fail(prog, str(exc))
+    ssl_context = None
+    if args.certfile or args.keyfile:
+        if not args.certfile:
+            return _fail(prog, "--keyfile needs --certfile")
+        ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            ssl_context.load_cert_chain(args.certfile, args.keyfile)
+        except (OSError, ssl.SSLError) as exc:
+            return _fail(prog, f"cannot load the TLS certificate {args.certfile}: {exc}")
+    if not 0 <= args.port <= 65535:
+        return _fail(prog, f"--port must be 0-65535, got {args.port}")
+    try:
+        server = ReferenceServer(
+            profile, host=args.host, port=args.port, ssl_context=ssl_context, faults=args.fault
+        )
+    except ValueError as exc:
+        return _fail(prog, str(exc))
+    try:
+        asyncio.run(_serve(server))
+    except OSError as exc:
+        return _fail(prog, f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", 1)
+    except KeyboardInterrupt:  # signal handlers unavailable (Windows)
+        pass
+    return 0
+
+
+async def _serve(server: ReferenceServer) -> None:
+    await server.start()
+    print(f"wsspec reference server listening on {server.url}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()

@@ -1,0 +1,1 @@
+"""Launchers for third-party WebSocket servers the project tests against."""

@@ -1,0 +1,56 @@
+"""Shared helpers of the project's own tests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Run:
+    """A finished ``pytest`` or ``wsspec`` process."""
+
+    returncode: int
+    output: str
+    cwd: Path
+
+    def report(self, folder: str = "reports") -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.cwd / folder / "report.json").read_text())
+        return data
+
+    def verdicts(self) -> dict[str, str]:
+        return {case["id"]: case["verdict"] for case in self.report()["cases"]}
+
+
+def run_tool(args: list[str], cwd: Path, timeout: float = 120.0) -> Run:
+    """Run ``python -m pytest ARGS`` (or ``wsspec`` when ARGS starts with it)."""
+    if args and args[0] == "wsspec":
+        argv = [sys.executable, "-c", "import sys; from harness.cli import main; "
+                "sys.exit(main())", *args[1:]]
+    else:
+        argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args]
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    return Run(done.returncode, done.stdout + done.stderr, cwd)
+
+
+@pytest.fixture
+def run_in(tmp_path: Path) -> Any:
+    """Run the tool in an empty temporary directory (as a user would, from anywhere)."""
+
+    def run(*args: str, timeout: float = 120.0) -> Run:
+        return run_tool(list(args), tmp_path, timeout)
+
+    return run
+
+
+def server_cmd(module: str, *extra: str) -> str:
+    """A ``--target-cmd`` value running one of the project's target modules."""
+    return " ".join([sys.executable, "-m", module, *extra])

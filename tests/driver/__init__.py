@@ -1,0 +1,1 @@
+"""Tests of the drivers (harness/driver), against loopback servers."""

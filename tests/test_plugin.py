@@ -1,0 +1,172 @@
+"""The plugin and the command line, run as a user runs them: in a fresh process."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+
+import pytest
+from conftest import Run, server_cmd
+
+SEED_CASES = {
+    "handshake.accept.valid",
+    "framing.echo.text",
+    "framing.echo.binary",
+    "ping.pong.text-payload",
+    "close.normal.1000",
+}
+
+Runner = Callable[..., Run]
+
+
+def test_seed_cases_pass_against_the_reference_server(run_in: Runner) -> None:
+    run = run_in("--target=reference", "-k", " or ".join(SEED_CASES))
+    assert run.returncode == 0, run.output
+    report = run.report()
+    assert report["tool"] == "wsspec"
+    assert report["target"]["url"] == "reference"
+    assert set(report["summary"]) == {"pass", "non-strict", "informational", "unsupported",
+                                      "fail", "error"}
+    verdicts = run.verdicts()
+    assert set(verdicts) >= SEED_CASES
+    assert {verdicts[c] for c in SEED_CASES} == {"pass"}
+    case = next(c for c in report["cases"] if c["id"] == "framing.echo.text")
+    directions = {entry["dir"] for entry in case["wirelog"]}
+    assert directions == {"in", "out", "event"}
+    assert case["autobahn"] == "1.1.2"
+    assert "section" in run.output and "total" in run.output
+
+
+def test_seed_cases_pass_against_the_websockets_server(run_in: Runner) -> None:
+    run = run_in(f"--target-cmd={server_cmd('targets.thirdparty.websockets_echo', '{port}')}",
+                 "-k", " or ".join(SEED_CASES))
+    assert run.returncode == 0, run.output
+    assert run.report()["target"]["url"].startswith("ws://127.0.0.1:")
+    assert {run.verdicts()[c] for c in SEED_CASES} == {"pass"}
+
+
+@pytest.mark.parametrize(
+    ("fault", "case_id", "expected", "observed"),
+    [
+        ("bad-accept", "handshake.accept.valid", "a 101 response that follows RFC 6455 4.2.2",
+         "Sec-WebSocket-Accept"),
+        ("corrupt-echo", "framing.echo.binary", "binary message of 512 bytes", "binary message"),
+        # bytes 0x80-0xff sent back as text break UTF-8 before they break the echo
+        ("binary-as-text", "framing.echo.binary", "server frames that follow RFC 6455",
+         "RFC6455 8.1"),
+        ("pong-wrong-payload", "ping.pong.text-payload", "pong with the ping's payload",
+         "pong with payload"),
+        ("no-pong", "ping.pong.text-payload", "pong with the ping's payload", "nothing within"),
+        ("masked-frames", "framing.echo.text", "server frames that follow RFC 6455",
+         "RFC6455 5.1"),
+    ],
+)
+def test_a_faulty_server_fails_the_matching_case_readably(
+    run_in: Runner, fault: str, case_id: str, expected: str, observed: str
+) -> None:
+    cmd = server_cmd("targets.reference", "--port", "{port}", "--fault", fault)
+    run = run_in(f"--target-cmd={cmd}", "--case-timeout=1", "-k", " or ".join(SEED_CASES))
+    assert run.returncode == 1, run.output
+    case = next(c for c in run.report()["cases"] if c["id"] == case_id)
+    assert case["verdict"] == "fail"
+    assert expected in case["expected"]
+    assert observed in case["observed"]
+    assert f"expected: {case['expected']}" in run.output
+    assert f"observed: {case['observed']}" in run.output
+
+
+def test_wsspec_command_runs_the_suite_and_writes_the_report(run_in: Runner) -> None:
+    run = run_in("wsspec", "-k", "framing")
+    assert run.returncode == 0, run.output
+    assert set(run.verdicts()) == {"framing.echo.text", "framing.echo.binary"}
+
+
+def test_wsspec_list_shows_ids_titles_and_requirements(run_in: Runner) -> None:
+    run = run_in("wsspec", "--list")
+    assert run.returncode == 0, run.output
+    assert "framing.echo.text" in run.output
+    assert "RFC6455 6.2 MUST" in run.output
+    assert "[autobahn 1.1.2]" in run.output
+    assert not (run.cwd / "reports" / "report.json").exists()
+
+
+def test_plain_pytest_run_is_not_hijacked(run_in: Runner) -> None:
+    cwd = run_in("--version").cwd
+    (cwd / "test_users_own.py").write_text("def test_mine():\n    pass\n")
+    run = run_in("-q")
+    assert run.returncode == 0, run.output
+    assert "1 passed" in run.output
+    assert not (cwd / "reports").exists()
+
+
+def test_wsspec_help_documents_every_option(run_in: Runner) -> None:
+    run = run_in("wsspec", "--help")
+    assert run.returncode == 0
+    for option in ("--target-cmd", "--profile", "--driver", "--strict", "--report-dir",
+                   "--timeout", "--insecure", "--ca-file", "--list", "serve"):
+        assert option in run.output
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+BAD_INPUT = [
+    (["--target=ws://127.0.0.1:{closed}/"], "cannot reach target ws://127.0.0.1:{closed}/: "
+     "connection refused"),
+    (["--target=http://127.0.0.1:9001/"], "has scheme 'http'; use ws:// or wss://"),
+    (["--target=ws://127.0.0.1:99999/"], "malformed URL"),
+    (["--target=ws:///echo"], "has no host"),
+    (["--target-profile=missing.toml"], "profile file not found: missing.toml"),
+    (["--target=reference", "--target-profile=unknown-key.toml"], "unknown-key.toml: echoo: "
+     "unknown key"),
+    (["--target=reference", "--target-profile=wrong-type.toml"], "wrong-type.toml: "
+     "heartbeat.timeout: expected a number of seconds"),
+    (["--target-cmd=" + server_cmd("targets.thirdparty.no_such_module", "{port}")],
+     "target command exited with status 1 before opening port"),
+    (["--target-cmd=sleep 30 {port}", "--target-startup-timeout=1"],
+     "target command did not open port"),
+    (["--target-cmd=no-such-program-wsspec {port}"], "cannot start target command"),
+    (["--target=reference", "--driver=curio"], "unknown driver 'curio'"),
+    (["--target=reference", "--case-timeout=soon"], "--case-timeout: expected a number"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_INPUT)
+@pytest.mark.parametrize("tool", ["pytest", "wsspec"])
+def test_bad_input_gets_one_clear_line(run_in: Runner, tool: str, args: list[str],
+                                       message: str) -> None:
+    closed = _closed_port()
+    args = [a.replace("{closed}", str(closed)) for a in args]
+    message = message.replace("{closed}", str(closed))
+    cwd = run_in("--version").cwd
+    (cwd / "unknown-key.toml").write_text('echoo = true\n')
+    (cwd / "wrong-type.toml").write_text('[heartbeat]\ntimeout = "soon"\n')
+    if tool == "wsspec":
+        args = ["wsspec", *_as_wsspec(args)]
+    run = run_in(*args)
+    assert run.returncode not in (0, 1), run.output
+    assert "Traceback" not in run.output
+    assert message in run.output
+    error_lines = [line for line in run.output.splitlines() if line.startswith("ERROR")]
+    assert len(error_lines) == 1, run.output
+
+
+def _as_wsspec(args: list[str]) -> list[str]:
+    out = []
+    for arg in args:
+        name, _, value = arg.partition("=")
+        if name == "--target":
+            if value != "reference":
+                out.append(value)
+        elif name == "--target-profile":
+            out += ["--profile", value]
+        elif name == "--case-timeout":
+            out += ["--timeout", value]
+        elif name == "--target-startup-timeout":
+            out += ["--startup-timeout", value]
+        else:
+            out.append(arg)
+    return out
