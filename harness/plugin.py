@@ -408,6 +408,17 @@ def pytest_runtest_makereport(item: pytest.Item,
     return report
 
 
+def pytest_report_teststatus(report: pytest.TestReport,
+                             config: pytest.Config) -> tuple[str, str, str] | None:
+    """Show a case graded ``error`` as an error, not as a failure."""
+    if report.when != "call" or report.outcome != "failed":
+        return None
+    for name, value in report.user_properties:
+        if name == "wsspec_case" and isinstance(value, dict) and value.get("verdict") == "error":
+            return "error", "E", "ERROR"
+    return None
+
+
 class _RecordCollector:
     """Gathers case records from reports (on the controller, from every worker)."""
 
