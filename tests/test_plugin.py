@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from conftest import Run, server_cmd
+from conftest import Run, run_tool, server_cmd
 
 SEED_CASES = {
     "handshake.accept.valid",
@@ -170,3 +173,42 @@ def _as_wsspec(args: list[str]) -> list[str]:
         else:
             out.append(arg)
     return out
+
+
+def test_parallel_run_reports_every_case_once(run_in: Runner) -> None:
+    serial = run_in("--target=reference")
+    parallel = run_in("--target=reference", "-n", "2", "--report-dir=parallel")
+    assert parallel.returncode == 0, parallel.output
+    cases = parallel.report("parallel")["cases"]
+    assert sorted(c["id"] for c in cases) == sorted(c["id"] for c in serial.report()["cases"])
+    assert len({c["id"] for c in cases}) == len(cases)
+
+
+def test_ini_twins_configure_the_run(run_in: Runner) -> None:
+    cwd = run_in("--version").cwd
+    (cwd / "pytest.ini").write_text(
+        "[pytest]\nwsspec_target = reference\nwsspec_report_dir = out\nwsspec_driver = trio\n"
+    )
+    run = run_in("-k", "framing")
+    assert run.returncode == 0, run.output
+    assert set(run.report("out")["summary"]) >= {"pass"}
+    assert {c["id"] for c in run.report("out")["cases"]} == {"framing.echo.text",
+                                                             "framing.echo.binary"}
+
+
+def test_wsspec_serve_starts_the_reference_server(tmp_path: Path) -> None:
+    port = _closed_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from harness.cli import main; sys.exit(main())",
+         "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert f"ws://127.0.0.1:{port}/" in line
+        run = run_tool([f"--target=ws://127.0.0.1:{port}/", "-k", "echo"], tmp_path)
+        assert run.returncode == 0, run.output
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
