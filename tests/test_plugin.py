@@ -212,3 +212,30 @@ def test_wsspec_serve_starts_the_reference_server(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+PROFILE_WITH_POLICIES = """
+subprotocols = ["chat.v1"]
+subprotocol_required = true
+[auth]
+schemes = ["{scheme}"]
+jwt_secret = "a-test-secret-of-reasonable-length-0123456789"
+[origin]
+allowed = ["https://app.example"]
+allow_missing = false
+[heartbeat]
+ping_interval = 0.05
+timeout = 2.0
+"""
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "query", "cookie", "subprotocol", "basic"])
+def test_profile_policies_apply_to_every_connection(run_in: Runner, scheme: str) -> None:
+    """Credentials, an allowed Origin and a subprotocol go on every connection, and a
+    server pinging every 50 ms never disturbs a case's verdict."""
+    cwd = run_in("--version").cwd
+    (cwd / "policies.toml").write_text(PROFILE_WITH_POLICIES.replace("{scheme}", scheme))
+    run = run_in("--target=reference", "--target-profile=policies.toml",
+                 "-k", " or ".join(SEED_CASES))
+    assert run.returncode == 0, run.output
+    assert {run.verdicts()[c] for c in SEED_CASES} == {"pass"}
