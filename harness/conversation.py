@@ -599,6 +599,54 @@ class Connection:
             return info
         raise self._fail(expected, self._show(event, wait))
 
+    # -- several frames at once; polling for a failure -----------------------
+
+    def encode_frames(self, frames: Sequence[Frame]) -> bytes:
+        """The wire bytes of ``frames``, each masked with a fresh key (or its
+        own ``mask_key``), recorded in the wire log as sent.
+
+        For writing one frame in pieces at moments the case chooses (``send_raw``
+        on slices of the result); :meth:`send_frames` writes them all at once.
+        """
+        wire = bytearray()
+        for frame in frames:
+            masked = Frame(frame.opcode, frame.payload, fin=frame.fin, rsv1=frame.rsv1,
+                           rsv2=frame.rsv2, rsv3=frame.rsv3,
+                           mask_key=frame.mask_key or os.urandom(4),
+                           length_form=frame.length_form)
+            self.wirelog.frame("out", _frame_entry(masked))
+            if masked.opcode == Opcode.CLOSE:
+                self.close_sent = True
+            wire += masked.encode()
+        return bytes(wire)
+
+    async def send_frames(self, frames: Sequence[Frame], *, chunks: Sequence[int] | None = None,
+                          pause: float = 0.0) -> StreamEnd | None:
+        """Send several frames in one write (or re-cut into writes of ``chunks``
+        bytes), so that they reach the server together."""
+        return await self.send_raw(self.encode_frames(frames), chunks=chunks, pause=pause)
+
+    async def poll_failure(self, timeout: float, codes: Sequence[int] = (1002,), *,
+                           rule: str = "RFC6455 7.1.7") -> CloseInfo | StreamEnd | None:
+        """Whether the server has failed the connection yet (for fail-fast checks).
+
+        Waits up to ``timeout`` seconds for the next event. A close frame or a
+        TCP close is graded exactly as :meth:`expect_failure` grades it, and
+        returned. None means the connection is still open: nothing came before
+        the deadline, or something else came (a message, a pong), which is left
+        in place for the next ``expect_*`` call.
+        """
+        event = await self.next_event(timeout)
+        if event is None:
+            return None
+        if isinstance(event, StreamEnd) or (
+                isinstance(event, Frame) and event.opcode == Opcode.CLOSE):
+            if isinstance(event, Frame):
+                self._pending.insert(0, event)
+            return await self.expect_failure(codes, rule=rule)
+        self._pending.insert(0, event)
+        return None
+
 
 def _frame_entry(frame: Frame, declared_length: int | None = None) -> dict[str, object]:
     entry = frame.to_dict()
@@ -638,3 +686,56 @@ def _describe_message(message: Message) -> str:
     else:
         body = shown.hex() + ("…" if len(data) > 48 else "")
     return f"{kind} message of {len(data)} bytes {body}"
+
+
+async def send_frames(connection: Connection, frames: Sequence[Frame], *,
+                      chunks: Sequence[int] | None = None,
+                      pause: float = 0.0) -> StreamEnd | None:
+    """Send ``frames`` back to back in one write (or cut into ``chunks``).
+
+    Each frame keeps its opcode, FIN, RSV bits, payload and length form, and is
+    masked with a fresh key unless it carries its own ``mask_key``. One write
+    puts a bad frame and the frames after it in the same read of the server,
+    which must still stop at the bad one (RFC 6455 7.1.7).
+    """
+    wire = bytearray()
+    for frame in frames:
+        if not frame.masked:
+            frame = Frame(frame.opcode, frame.payload, fin=frame.fin, rsv1=frame.rsv1,
+                          rsv2=frame.rsv2, rsv3=frame.rsv3, mask_key=os.urandom(4),
+                          length_form=frame.length_form)
+        wire += frame.encode()
+        connection.wirelog.frame("out", _frame_entry(frame))
+        if frame.opcode == Opcode.CLOSE:
+            connection.close_sent = True
+    return await connection.send_raw(bytes(wire), chunks=chunks, pause=pause)
+
+
+async def expect_failure_after_echo(connection: Connection, data: str | bytes,
+                                    codes: Sequence[int] = (1002,), *,
+                                    timeout: float | None = None,
+                                    rule: str = "RFC6455 7.1.7") -> CloseInfo | StreamEnd:
+    """``data`` was sent as a valid message just before a bad frame: its echo
+    must come back, then the connection must fail as in
+    :meth:`Connection.expect_failure`. A failure that comes first, the echo
+    never sent, is non-strict: the server failed at once, before its
+    application answered (Autobahn|Testsuite grades it the same)."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    opcode = Opcode.TEXT if isinstance(data, str) else Opcode.BINARY
+    wait = connection.client.timeout if timeout is None else timeout
+    event = await connection.next_event(wait)
+    if isinstance(event, Message) and event.opcode == opcode and event.data == payload:
+        return await connection.expect_failure(codes, timeout=wait, rule=rule)
+    failed = isinstance(event, StreamEnd) or (
+        isinstance(event, Frame) and event.opcode == Opcode.CLOSE)
+    if not failed:
+        expected = (f"{_describe_message(Message(opcode, payload, 1))} echoed, then the "
+                    f"connection failed ({rule})")
+        raise connection._fail(expected, connection._show(event, wait))
+    if isinstance(event, Frame):
+        connection._pending.insert(0, event)  # graded below, as the failure it is
+    connection.record.downgrade(
+        Verdict.NON_STRICT,
+        "the connection failed before the message sent ahead of the bad frame was echoed",
+    )
+    return await connection.expect_failure(codes, timeout=wait, rule=rule)

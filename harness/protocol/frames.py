@@ -326,6 +326,23 @@ _OPCODES: tuple[Opcode | None, ...] = tuple(
 )
 
 _Parse = Generator[int, "bytes | memoryview", None]
+_Awaiting = tuple[int, Opcode, bool, "bytes | None"]
+
+
+@dataclass(frozen=True)
+class PendingPayload:
+    """Part of the payload of a frame still arriving (see :meth:`FrameParser.pending_payload`).
+
+    ``serial`` numbers the frames a parser has seen, so a caller can tell
+    whether two views belong to the same frame; ``data`` starts at payload
+    offset ``start``.
+    """
+
+    serial: int
+    opcode: Opcode
+    rsv1: bool
+    start: int
+    data: bytes
 
 
 class FrameParser:
@@ -358,7 +375,12 @@ class FrameParser:
         self._partial = 0  # bytes of the frame in progress already parsed
         self._done: list[Frame] = []  # frames completed by the current piece
         self._failure: ProtocolViolation | None = None
-        self._parse = _parse_frames(self._done, expect_masked, allowed_rsv, max_frame_size)
+        # Set by the parsing generator while it waits for a payload: the frame's
+        # serial number, opcode, RSV1 and mask key; None between payloads.
+        self._awaiting: list[_Awaiting | None] = [None]
+        self._parse = _parse_frames(
+            self._done, self._awaiting, expect_masked, allowed_rsv, max_frame_size
+        )
         self._need = next(self._parse)
         #: Frames completed by the piece that then broke a rule, so a wire
         #: log loses nothing when :meth:`feed` raises.
@@ -373,6 +395,33 @@ class FrameParser:
     def failed(self) -> ProtocolViolation | None:
         """The violation that failed the parser, or ``None`` while it is healthy."""
         return self._failure
+
+    def pending_payload(self, start: int = 0) -> PendingPayload | None:
+        """The frame in progress, when its header is parsed but its payload is not
+        complete: its opcode and the (unmasked) payload bytes received so far,
+        from offset ``start``. ``None`` when no payload is awaited.
+
+        Lets a receiver check a long text frame while it arrives, so invalid
+        UTF-8 fails the connection before the frame's last byte.
+        """
+        awaiting = self._awaiting[0]
+        if awaiting is None or self._failure is not None:
+            return None
+        serial, opcode, rsv1, mask_key = awaiting
+        parts: list[bytes | memoryview] = []
+        skip = start
+        for index, chunk in enumerate(self._chunks):
+            view = memoryview(chunk)[self._offset:] if index == 0 else memoryview(chunk)
+            if skip >= len(view):
+                skip -= len(view)
+                continue
+            parts.append(view[skip:])
+            skip = 0
+        data = b"".join(parts)
+        if mask_key is not None and data:
+            turn = start % 4
+            data = apply_mask(data, mask_key[turn:] + mask_key[:turn])
+        return PendingPayload(serial, opcode, rsv1, start, data)
 
     def feed(self, data: bytes) -> list[Frame]:
         """Take the next piece of input (any size) and return the frames it completes.
@@ -443,7 +492,11 @@ class FrameParser:
 
 
 def _parse_frames(
-    done: list[Frame], expect_masked: bool, allowed_rsv: int, max_frame_size: int
+    done: list[Frame],
+    awaiting: list[_Awaiting | None],
+    expect_masked: bool,
+    allowed_rsv: int,
+    max_frame_size: int,
 ) -> _Parse:
     """Parse frames forever, appending each to ``done``; ``yield n`` asks for n bytes.
 
@@ -451,8 +504,10 @@ def _parse_frames(
     make a reference cycle, and keep the parser with its last payload alive
     until the cyclic garbage collector runs.
     """
+    serial = 0
     while True:
         head1, head2 = yield 2
+        serial += 1
         opcode = _OPCODES[head1 & 0x0F]
         if opcode is None:
             raise ProtocolViolation(
@@ -522,12 +577,14 @@ def _parse_frames(
                 f"{opcode.name} frame declares {length} bytes, above the limit of {max_frame_size}",
             )
 
+        awaiting[0] = (serial, opcode, bool(rsv & 0b100), mask_key)
         if not length:
             payload = b""
         elif mask_key is None:
             payload = bytes((yield length))
         else:
             payload = apply_mask((yield length), mask_key)
+        awaiting[0] = None
         done.append(
             Frame(
                 opcode,

@@ -104,6 +104,25 @@ class MessageAssembler:
         """True between the first and the last frame of a fragmented message."""
         return self._opcode is not None
 
+    @property
+    def text_in_progress(self) -> bool:
+        """True inside a fragmented text message."""
+        return self._opcode == Opcode.TEXT
+
+    @property
+    def compressed(self) -> bool:
+        """True inside a fragmented compressed message."""
+        return self._compressed
+
+    @property
+    def frames(self) -> int:
+        """Frames of the message in progress received so far."""
+        return self._frames
+
+    def utf8_state(self) -> Utf8Validator:
+        """A copy of the UTF-8 validator of the text message in progress."""
+        return self._utf8.copy()
+
     def receive(self, frame: Frame) -> Message | None:
         """Take the next data frame; return the message it completes, if any.
 
@@ -222,6 +241,9 @@ class Receiver:
         #: Events produced by the piece that then broke a rule, so a wire
         #: log loses nothing when :meth:`feed` raises.
         self.events_before_failure: list[Frame | Message] = []
+        # UTF-8 look-ahead into a text frame still arriving: (frame serial,
+        # bytes checked, validator); see _check_pending.
+        self._lookahead: tuple[int, int, Utf8Validator] | None = None
 
     @property
     def in_message(self) -> bool:
@@ -250,11 +272,48 @@ class Receiver:
                 self._check(frames, events)
                 raise
             self._check(frames, events)
+            self._check_pending()
         except ProtocolViolation as exc:
             self._failure = exc
             self.events_before_failure = events
             raise
         return events
+
+    def _check_pending(self) -> None:
+        """Fail fast inside a text frame that is still arriving.
+
+        RFC 6455 8.1 lets an endpoint fail as soon as it sees invalid UTF-8;
+        without this, a long frame would be checked only once complete.
+        Compressed frames are checked after inflating, at the frame's end.
+        """
+        checked = self._lookahead[1] if self._lookahead is not None else 0
+        pending = self.parser.pending_payload(checked)
+        if pending is None:
+            self._lookahead = None
+            return
+        assembler = self.assembler
+        if pending.opcode == Opcode.TEXT and not pending.rsv1 and not assembler.in_message:
+            start = Utf8Validator()
+        elif (pending.opcode == Opcode.CONTINUATION and assembler.text_in_progress
+              and not assembler.compressed):
+            start = assembler.utf8_state()
+        else:
+            return
+        if self._lookahead is None or self._lookahead[0] != pending.serial:
+            if pending.start:
+                # a new frame: look from its first byte
+                self._lookahead = None
+                self._check_pending()
+                return
+            self._lookahead = (pending.serial, 0, start)
+        serial, _, validator = self._lookahead
+        if not validator.feed(pending.data):
+            raise ProtocolViolation(
+                Violation.INVALID_UTF8,
+                f"text message is not UTF-8 (in frame {assembler.frames + 1}, "
+                f"before that frame was complete)",
+            )
+        self._lookahead = (serial, pending.start + len(pending.data), validator)
 
     def _check(self, frames: list[Frame], events: list[Frame | Message]) -> None:
         # Runs on the frames a failing piece completed too, so that a rule

@@ -57,6 +57,13 @@ class Utf8Validator:
         """True iff the bytes fed so far are valid UTF-8 with no sequence cut short."""
         return self._valid and not self._decoder.getstate()[0]
 
+    def copy(self) -> Utf8Validator:
+        """An independent validator in the same state (to look ahead without committing)."""
+        twin = Utf8Validator()
+        twin._decoder.setstate(self._decoder.getstate())
+        twin._valid = self._valid
+        return twin
+
     def reset(self) -> None:
         """Forget everything fed, to check a new stream."""
         self._decoder.reset()

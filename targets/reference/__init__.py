@@ -3,11 +3,21 @@
 Built on the sans-IO core (:mod:`harness.protocol`) and nothing of the suite
 itself; the whole conformance suite passes against it with no non-strict
 verdict. ``pytest --target=reference`` runs one per worker through
-:func:`run_in_thread`; ``python -m targets.reference`` runs one from the
-command line.
+:func:`run_in_thread`, with the profile :data:`REFERENCE_PROFILE`;
+``python -m targets.reference`` runs one from the command line.
 """
+
+from targets.profiles import REFERENCE_PROFILE
 
 from .cli import main
 from .server import Behaviour, ReferenceServer, RunningServer, judge, run_in_thread
 
-__all__ = ["Behaviour", "ReferenceServer", "RunningServer", "judge", "main", "run_in_thread"]
+__all__ = [
+    "REFERENCE_PROFILE",
+    "Behaviour",
+    "ReferenceServer",
+    "RunningServer",
+    "judge",
+    "main",
+    "run_in_thread",
+]

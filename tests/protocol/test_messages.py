@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from harness.protocol import (
     Frame,
+    FrameParser,
     Message,
     MessageAssembler,
     Opcode,
@@ -367,3 +368,67 @@ def test_rule_broken_by_an_earlier_frame_of_the_same_piece_wins():
         receiver.feed(wire)
     assert caught.value.violation is Violation.INVALID_CLOSE_CODE
     assert [e.opcode for e in receiver.events_before_failure] == [Opcode.CLOSE]
+
+
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("piece", [1, 3, 7])
+def test_invalid_utf8_fails_before_its_frame_is_complete(masked: bool, piece: int) -> None:
+    """RFC 6455 8.1: fail fast, also inside one long text frame still arriving."""
+    payload = "κόσμε".encode() * 20 + b"\xff" + b"a" * 500
+    key = b"\x01\x02\x03\x04" if masked else None
+    wire = encode_frame(Opcode.TEXT, payload, mask_key=key)
+    receiver = Receiver(expect_masked=masked)
+    cut = wire.index(b"\xff") if not masked else len(wire) - 501
+    fed = 0
+    with pytest.raises(ProtocolViolation) as caught:
+        while fed < len(wire):
+            receiver.feed(wire[fed:fed + piece])
+            fed += piece
+    assert caught.value.violation is Violation.INVALID_UTF8
+    assert "before that frame was complete" in caught.value.detail
+    assert fed <= cut + piece
+
+
+def test_invalid_utf8_in_a_continuation_still_arriving_fails_fast() -> None:
+    first = encode_frame(Opcode.TEXT, b"caf\xc3", fin=False)
+    second = encode_frame(Opcode.CONTINUATION, b"\xa9" + b"\xc0" + b"x" * 300)
+    receiver = Receiver()
+    receiver.feed(first)
+    with pytest.raises(ProtocolViolation) as caught:
+        receiver.feed(second[:10])
+    assert caught.value.violation is Violation.INVALID_UTF8
+
+
+def test_valid_text_arriving_byte_by_byte_is_not_failed_early() -> None:
+    payload = "κόσμε €𝄞".encode() * 50
+    first = encode_frame(Opcode.TEXT, payload[:101], fin=False, mask_key=b"abcd")
+    second = encode_frame(Opcode.CONTINUATION, payload[101:], mask_key=b"wxyz")
+    receiver = Receiver(expect_masked=True)
+    events = [e for byte in first + second for e in receiver.feed(bytes([byte]))]
+    assert events[-1] == Message(Opcode.TEXT, payload, 2)
+
+
+def test_pending_payload_shows_the_unmasked_bytes_received_so_far() -> None:
+    parser = FrameParser(expect_masked=True)
+    wire = encode_frame(Opcode.BINARY, bytes(range(40)), mask_key=b"\x10\x20\x30\x40")
+    assert parser.pending_payload() is None
+    parser.feed(wire[:4])
+    assert parser.pending_payload() is None  # header (with mask key) not complete
+    parser.feed(wire[4:6] + wire[6:13])
+    pending = parser.pending_payload()
+    assert pending is not None
+    assert (pending.opcode, pending.start, pending.data) == (Opcode.BINARY, 0, bytes(range(7)))
+    later = parser.pending_payload(5)
+    assert later is not None and later.data == bytes(range(5, 7))
+    parser.feed(wire[13:])
+    assert parser.pending_payload() is None
+
+
+def test_lookahead_follows_into_the_next_frame_of_the_same_piece() -> None:
+    first = encode_frame(Opcode.TEXT, b"a" * 50, fin=False)
+    second = encode_frame(Opcode.CONTINUATION, b"b" * 20 + b"\xff" + b"c" * 100)
+    receiver = Receiver()
+    receiver.feed(first[:30])  # look-ahead into the first frame
+    with pytest.raises(ProtocolViolation) as caught:
+        receiver.feed(first[30:] + second[:40])  # completes it, then part of the next
+    assert caught.value.violation is Violation.INVALID_UTF8

@@ -7,8 +7,10 @@ import asyncio
 import base64
 import json
 import os
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -44,7 +46,7 @@ from targets.reference.auth import SUBPROTOCOL_TOKEN_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILES = ROOT / "targets" / "profiles"
-SECRET = "test-secret"
+SECRET = "test-secret-of-at-least-32-bytes-for-hs256"
 DEADLINE = 5.0
 
 
@@ -407,12 +409,12 @@ BAD_TOKENS = {
     "bad-signature": lambda: _token()[:-3] + "AAA",
     "other-secret": lambda: jwt.encode(
         {"exp": int(time.time()) + 600, "aud": "wsspec", "iss": "suite"},
-        "another-secret",
+        "another-secret-of-at-least-32-bytes-long",
         algorithm="HS256",
     ),
     "hs512": lambda: jwt.encode(
         {"exp": int(time.time()) + 600, "aud": "wsspec", "iss": "suite"},
-        SECRET * 4,
+        SECRET * 2,
         algorithm="HS512",
     ),
     "wrong-audience": lambda: _token(aud="someone-else"),
@@ -568,3 +570,63 @@ def test_invalid_status_from_websockets_client(guarded: RunningServer) -> None:
     with pytest.raises(InvalidStatus) as info:
         asyncio.run(attempt())
     assert info.value.response.status_code == 401
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_tls_echo(tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    client_ctx = ssl.create_default_context(cafile=str(cert))
+    server = run_in_thread(ssl_context=server_ctx)
+    try:
+        assert server.url.startswith("wss://127.0.0.1:")
+
+        async def talk() -> None:
+            async with connect(server.url, ssl=client_ctx, open_timeout=DEADLINE) as ws:
+                await ws.send("secure")
+                assert await asyncio.wait_for(ws.recv(), DEADLINE) == "secure"
+
+        asyncio.run(talk())
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PROFILES.glob("*.toml")))
+def test_example_profiles_load(name: str) -> None:
+    load_profile(PROFILES / name)
+
+
+def test_full_profile_with_a_browser_style_client() -> None:
+    profile = load_profile(PROFILES / "reference-full.toml")
+    assert profile.auth is not None and profile.auth.jwt_secret is not None
+    claims = {"exp": int(time.time()) + 60, "aud": "wsspec", "iss": "wsspec-suite"}
+    token = jwt.encode(claims, profile.auth.jwt_secret, algorithm="HS256")
+    server = run_in_thread(profile)
+    try:
+        assert server.url.endswith("/echo")
+
+        async def talk() -> None:
+            async with connect(
+                server.url,
+                origin="https://app.example",  # type: ignore[arg-type]
+                subprotocols=["chat.v1", SUBPROTOCOL_TOKEN_PREFIX + token],  # type: ignore[list-item]
+                open_timeout=DEADLINE,
+            ) as ws:
+                assert ws.subprotocol == "chat.v1"
+                await ws.send(b"x" * 100_000)
+                assert await asyncio.wait_for(ws.recv(), DEADLINE) == b"x" * 100_000
+
+        asyncio.run(talk())
+    finally:
+        server.stop()
