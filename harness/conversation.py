@@ -22,9 +22,12 @@ Three things hold for every connection of every case, so no case has to ask:
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness import credentials
 from harness.driver import make_driver
@@ -68,6 +71,8 @@ class Target:
     driver: str = "asyncio"
     tls: TLSOptions | None = None
     timeout: float = 5.0
+    #: seconds of slack on the target's timers (heartbeat, handshake deadline).
+    heartbeat_tolerance: float = 0.5
 
     @property
     def address(self) -> TargetAddress:
@@ -458,8 +463,10 @@ class Connection:
                     return event
                 if event.opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION):
                     continue
-                if event.opcode == Opcode.PING and self.auto_pong and not self.close_sent:
-                    await self.send_frame(Opcode.PONG, event.payload)
+                if event.opcode == Opcode.PING and self.auto_pong:
+                    # after our close a ping is not answered (RFC 6455 5.5.1), only skipped
+                    if not self.close_sent:
+                        await self.send_frame(Opcode.PONG, event.payload)
                     continue
                 if event.opcode == Opcode.CLOSE:
                     self.close_received = parse_close_payload(event.payload)
@@ -739,3 +746,216 @@ async def expect_failure_after_echo(connection: Connection, data: str | bytes,
         "the connection failed before the message sent ahead of the bad frame was echoed",
     )
     return await connection.expect_failure(codes, timeout=wait, rule=rule)
+
+
+# -- policies: refusals before the upgrade; timer observations run together -------
+
+#: what no refusal may show a client: a stack trace, an exception, a source path.
+_INTERNALS_RE = re.compile(
+    r"Traceback \(most recent call last\)|Exception|File \"[^\"]+\", line \d+"
+    r"|goroutine \d+ \[|(?:[\w.-]*/)+[\w.-]+\.(?:py|go|js|ts|java|rb|php|rs|cs):\d+"
+)
+
+
+async def expect_refused_before_upgrade(
+    client: Client,
+    request: HandshakeRequest,
+    *,
+    statuses: Sequence[int] | range,
+    rule: str,
+    preferred: Sequence[int] | None = None,
+    secrets: Sequence[str] = (),
+) -> HandshakeResult:
+    """A policy refusal: ``request`` gets one of ``statuses``, no 101 and no
+    WebSocket byte after the response (RFC 6455 4.2.2: the handshake is aborted).
+
+    Graded like :meth:`Client.expect_refused` (a connection dropped without a
+    status is non-strict); besides, non-strict when the status is outside
+    ``preferred`` (e.g. 403 for a refused Origin, RFC 6455 10.2 SHOULD), and
+    when the refusal shows a client one of ``secrets`` (the credential it
+    presented) or a stack trace, an exception or a source path.
+    """
+    wanted = _describe_statuses(statuses)
+    expected = f"refusal with {wanted}, no 101 and nothing after it ({rule})"
+    driver, result = await client.handshake(request)
+    response = result.response
+    client.record.observe(expected, result.describe())
+    if response is None:
+        if result.timed_out or result.error:
+            raise CaseFailed(expected, result.describe(), client.record.wirelog.tail())
+        client.record.downgrade(
+            Verdict.NON_STRICT,
+            "connection dropped without an HTTP status (RFC6455 10.7 SHOULD answer with one)",
+        )
+        return result
+    if response.status not in statuses:
+        raise CaseFailed(expected, result.describe(), client.record.wirelog.tail())
+    after = result.trailing
+    if not after and result.end is None:
+        more = await driver.receive(0)
+        after = more if isinstance(more, bytes) else b""
+    if after:
+        raise CaseFailed(expected, f"{result.describe()}, then {len(after)} more bytes "
+                         f"{after[:16].hex()}", client.record.wirelog.tail())
+    if preferred is not None and response.status not in preferred:
+        client.record.downgrade(
+            Verdict.NON_STRICT,
+            f"refused with {response.status}; {_describe_statuses(preferred)} is the status "
+            f"to use ({rule})",
+        )
+    shown = response.body.decode("utf-8", "replace") + "\n" + "\n".join(
+        value for _, value in response.headers)
+    leaked = [s for s in secrets if len(s) >= 8 and s in shown]
+    if leaked:
+        client.record.downgrade(
+            Verdict.NON_STRICT,
+            "the refusal echoes the credential the client presented (RFC6750 5.3: bearer "
+            "tokens must not be disclosed)",
+        )
+    internals = _INTERNALS_RE.search(shown)
+    if internals:
+        client.record.downgrade(
+            Verdict.NON_STRICT,
+            f"the refusal shows the server's internals ({internals.group(0)[:40]!r}; CWE-209)",
+        )
+    return result
+
+
+async def gather(*calls: Callable[[], Awaitable[Any]]) -> list[Any]:
+    """Run ``calls`` at once on the running event loop, asyncio or trio, and
+    return their results in order. Every call runs to its end; the first
+    exception raised, if any, is raised again afterwards."""
+    results: list[Any] = [None] * len(calls)
+    errors: list[Exception] = []
+
+    async def run(index: int, call: Callable[[], Awaitable[Any]]) -> None:
+        try:
+            results[index] = await call()
+        except Exception as exc:  # kept for after the others have finished
+            errors.append(exc)
+
+    if _running_trio():
+        import trio
+
+        async with trio.open_nursery() as nursery:
+            for index, call in enumerate(calls):
+                nursery.start_soon(run, index, call)
+    else:
+        import asyncio
+
+        await asyncio.gather(*(run(index, call) for index, call in enumerate(calls)))
+    if errors:
+        raise errors[0]
+    return results
+
+
+def _running_trio() -> bool:
+    try:
+        import trio
+
+        trio.lowlevel.current_task()
+    except (ImportError, RuntimeError):
+        return False
+    return True
+
+
+#: what a case body does, given its client.
+Observation = Callable[[Client], Awaitable[None]]
+
+
+class ConcurrentObservations:
+    """Cases that watch a timer of the target, run at once and graded one by one.
+
+    A case that checks a heartbeat or a handshake deadline lasts as long as
+    the timer it watches; run one after the other, such cases cost the sum of
+    their timers. Here the first :meth:`take` runs every observation not yet
+    run, at once, each with a client and a record of its own; each
+    :meth:`take` then hands one result to its case: the wire log, what was
+    expected and observed, the downgrades, and the exception the observation
+    raised, raised again. A group of timer cases costs about its longest timer.
+    """
+
+    def __init__(self, observations: Mapping[str, Observation]) -> None:
+        self._waiting = dict(observations)
+        self._done: dict[str, tuple[CaseRecord, BaseException | None]] = {}
+
+    @classmethod
+    def of_selected(cls, items: Iterable[Any], test_name: str, param: str,
+                    table: Mapping[str, Observation]) -> ConcurrentObservations:
+        """The observations of ``table`` whose cases are among ``items`` (a run's
+        pytest items): calls of the test function ``test_name`` whose parameter
+        ``param`` holds the key."""
+        keys = {item.callspec.params.get(param) for item in items
+                if getattr(item, "originalname", None) == test_name
+                and hasattr(item, "callspec")}
+        return cls({key: observe for key, observe in table.items() if key in keys})
+
+    async def take(self, key: str, client: Client) -> None:
+        """Grade ``client``'s case by the observation ``key`` (run now if need be)."""
+        if key not in self._done:
+            if key not in self._waiting:
+                raise HarnessError(f"no observation {key!r} was planned for this run")
+            await self._run_waiting(client.target)
+        record, error = self._done.pop(key)
+        into = client.record
+        into.wirelog.event(f"observed at once with other timer cases; times below are "
+                           f"from the start of the observation, {record.wirelog.dropped} "
+                           "entries not kept")
+        into.wirelog.entries.extend(record.wirelog.entries)
+        if record.expected or record.observed:
+            into.observe(record.expected, record.observed)
+        into.verdict = into.verdict.worse(record.verdict)
+        into.notes.extend(record.notes)
+        if error is not None:
+            raise error
+
+    async def _run_waiting(self, target: Target) -> None:
+        import pytest
+
+        waiting, self._waiting = self._waiting, {}
+
+        async def observe(key: str, observation: Observation) -> None:
+            record = CaseRecord(key, "", key, "", "", None)
+            client = Client(target, record)
+            error: BaseException | None = None
+            try:
+                await observation(client)
+            except (Exception, pytest.skip.Exception) as exc:
+                error = exc
+            finally:
+                await client.aclose()
+            self._done[key] = (record, error)
+
+        await gather(*(functools.partial(observe, key, observation)
+                       for key, observation in waiting.items()))
+
+
+async def expect_message_frames(connection: Connection, data: str | bytes, *,
+                                opcode: int | None = None, timeout: float | None = None,
+                                rule: str = "RFC6455 6.2") -> tuple[Message, list[Frame]]:
+    """As :meth:`Connection.expect_message`, and also the data frames that carried
+    the message, as received: a compressed message's frames hold the compressed
+    bytes, for checks on what the server put on the wire (RFC 7692 window sizes).
+    Control frames between them stay queued for the next ``expect_*`` call."""
+    wait = connection.client.timeout if timeout is None else timeout
+    deadline = connection.driver.clock() + wait
+    pending = connection._pending
+    while connection.end is None and not any(isinstance(e, Message) for e in pending):
+        remaining = deadline - connection.driver.clock()
+        if remaining <= 0:
+            break
+        received = await connection.driver.receive(remaining)
+        if isinstance(received, StreamEnd):
+            connection.end = received
+        elif received is not None:
+            connection.feed(received)
+    frames: list[Frame] = []
+    for event in list(pending):
+        if isinstance(event, Message):
+            break
+        if event.opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION):
+            frames.append(event)
+            pending.remove(event)
+    message = await connection.expect_message(
+        data, opcode=opcode, timeout=max(deadline - connection.driver.clock(), 0.0), rule=rule)
+    return message, frames

@@ -79,7 +79,7 @@ def test_a_faulty_server_fails_the_matching_case_readably(
 
 
 def test_wsspec_command_runs_the_suite_and_writes_the_report(run_in: Runner) -> None:
-    run = run_in("wsspec", "-k", "framing")
+    run = run_in("wsspec", "-k", "framing.echo.text or framing.echo.binary")
     assert run.returncode == 0, run.output
     assert set(run.verdicts()) == {"framing.echo.text", "framing.echo.binary"}
 
@@ -192,7 +192,7 @@ def test_ini_twins_configure_the_run(run_in: Runner) -> None:
     run = run_in("-k", "framing")
     assert run.returncode == 0, run.output
     assert set(run.report("out")["summary"]) >= {"pass"}
-    assert {c["id"] for c in run.report("out")["cases"]} == {"framing.echo.text",
+    assert {c["id"] for c in run.report("out")["cases"]} >= {"framing.echo.text",
                                                              "framing.echo.binary"}
 
 
