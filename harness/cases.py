@@ -24,7 +24,7 @@ SECTIONS = (
 #: what a case may need from the profile; absent → ``unsupported``.
 CAPABILITIES = (
     "echo", "deflate", "auth", "origin", "heartbeat", "limits", "paths", "subprotocols",
-    "handshake_timeout",
+    "handshake_timeout", "jwt_secret",
 )
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -3,8 +3,9 @@
 ``wsspec [URL] [options]`` runs the installed cases through pytest (the same
 run as ``pytest --target=URL``) and exits non-zero on any failure;
 ``wsspec serve`` starts the built-in reference server; ``wsspec --list``
-prints the cases without running them. Anything after ``--`` goes to pytest
-unchanged.
+prints the cases without running them; ``wsspec baseline`` writes a baseline
+from a report and ``wsspec compare`` compares reports (docs/reports.md).
+Anything after ``--`` goes to pytest unchanged.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ examples:
   wsspec -m "framing or close" -n auto URL    two sections, in parallel
   wsspec serve --port 9001                    run the reference server
   wsspec URL -- --junitxml=reports/junit.xml  pass options on to pytest
+  wsspec baseline reports/report.json -o wsspec-baseline.toml
+  wsspec --baseline wsspec-baseline.toml URL  fail only on a change against it
+  wsspec compare old/report.json new/report.json --html compare.html
 """
 
 
@@ -63,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-m", metavar="EXPR", help="only these sections, e.g. 'framing or close'")
     parser.add_argument("-n", metavar="N", help="parallel workers (pytest-xdist), e.g. auto")
     parser.add_argument("-q", "--quiet", action="count", default=0, help="less output")
+    parser.add_argument("--baseline", metavar="FILE",
+                        help="TOML file of accepted deviations: fail only on a change against it")
+    parser.add_argument("--pcap", nargs="?", const="all", metavar="all|failed",
+                        help="write a .pcap per case (or failed ones) into REPORT_DIR/pcap/")
     parser.add_argument("--list", action="store_true",
                         help="list the cases (id, title, RFC requirement) without running them")
     return parser
@@ -85,6 +93,8 @@ def pytest_args(options: argparse.Namespace, extra: Sequence[str]) -> list[str]:
                         ("--case-timeout", options.timeout),
                         ("--target-startup-timeout", options.startup_timeout),
                         ("--ca-file", options.ca_file),
+                        ("--baseline", options.baseline),
+                        ("--pcap", options.pcap),
                         ("-k", options.k), ("-m", options.m), ("-n", options.n)):
         if value is not None:
             args.append(f"{flag}={value}" if flag.startswith("--") else flag)
@@ -107,6 +117,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from targets.reference import main as serve
 
         return serve(argv[1:])
+    if argv[:1] == ["baseline"]:
+        return _baseline_command(argv[1:])
+    if argv[:1] == ["compare"]:
+        from harness.compare import main as compare
+
+        return compare(argv[1:])
     extra: list[str] = []
     if "--" in argv:
         cut = argv.index("--")
@@ -118,6 +134,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     import pytest
 
     return int(pytest.main(pytest_args(options, extra)))
+
+
+def _baseline_command(argv: Sequence[str]) -> int:
+    """``wsspec baseline REPORT.json -o FILE``: accept every non-pass verdict of a run."""
+    import json
+    from pathlib import Path
+
+    from harness.baseline import baseline_from_report
+
+    parser = _Parser(prog="wsspec baseline",
+                     description="Write a baseline accepting every non-pass case of a run; "
+                     "replace each placeholder reason with the real one.")
+    parser.add_argument("report", metavar="REPORT.json")
+    parser.add_argument("-o", "--output", metavar="FILE", required=True,
+                        help="the baseline to write (TOML)")
+    args = parser.parse_args(list(argv))
+    try:
+        report = json.loads(Path(args.report).read_text(encoding="utf-8"))
+        text = baseline_from_report(report)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"wsspec baseline: {args.report}: not a readable report.json ({exc})",
+              file=sys.stderr)
+        return 2
+    Path(args.output).write_text(text, encoding="utf-8")
+    count = text.count("[cases.")
+    print(f"{args.output}: {count} accepted deviations; write the reason of each")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from harness.baseline import Baseline, BaselineError, Judgement, load_baseline, tally
 from harness.cases import SECTIONS, CaseInfo, case_template
+from harness.fuzz.settings import OPTIONS as FUZZ_OPTIONS
+from harness.fuzz.settings import fuzz_settings
 from harness.launcher import LaunchedTarget, LaunchError, launch, probe
 from harness.profile import ProfileError, TargetProfile, check_url, load_profile
 from harness.report import build_report, section_table, write_report
@@ -59,6 +62,8 @@ _OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
      {"action": "store_true", "default": None}),
     ("report-dir", "string", "folder for report.json (default: reports)", {}),
     ("case-timeout", "string", "seconds each wait of a case may take (default 5)", {}),
+    ("heartbeat-tolerance", "string", "seconds of slack on the target's timers: heartbeat "
+     "pings and drops, handshake deadline (default 0.5)", {}),
     ("target-startup-timeout", "string", "seconds --target-cmd has to open its port "
      "(default 20)", {}),
     ("insecure", "bool", "wss://: do not verify the server certificate",
@@ -66,7 +71,12 @@ _OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("ca-file", "string", "wss://: trust this CA bundle (PEM)", {}),
     ("wsspec-list", "bool", "list the cases (id, title, RFC requirement) and exit",
      {"action": "store_true", "default": None}),
+    ("baseline", "string", "TOML file of accepted deviations: the run fails only on a "
+     "change against it (see docs/reports.md)", {}),
+    ("pcap", "string", "write a .pcap per case into <report-dir>/pcap/ (--pcap=failed: "
+     "failed cases only)", {"nargs": "?", "const": "all", "metavar": "all|failed"}),
 ]
+_OPTIONS += [(name, "string", text, {}) for name, text in FUZZ_OPTIONS]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -90,8 +100,11 @@ class Settings:
     report_dir: Path
     case_timeout: float
     startup_timeout: float
+    heartbeat_tolerance: float
     tls: TLSOptions
     list_only: bool
+    baseline: Baseline | None = None
+    pcap: str | None = None
     launched: LaunchedTarget | None = None
     url: str | None = None
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -129,12 +142,18 @@ def _seconds(name: str, raw: Any, default: float) -> float:
 
 def _settings(config: pytest.Config) -> Settings:
     profile_path = _get(config, "target-profile")
+    target = _get(config, "target")
+    target_cmd = _get(config, "target-cmd")
+    if profile_path is None and target in (None, REFERENCE) and not target_cmd:
+        # The built-in server runs with its own profile (deflate, limits, subprotocols), and
+        # the capability checks read the same one.
+        from targets.profiles import REFERENCE_PROFILE
+
+        profile_path = str(REFERENCE_PROFILE)
     try:
         profile = load_profile(profile_path) if profile_path else TargetProfile()
     except ProfileError as exc:
         raise pytest.UsageError(str(exc)) from None
-    target = _get(config, "target")
-    target_cmd = _get(config, "target-cmd")
     if target is not None and target != REFERENCE:
         try:
             check_url(target.replace("{port}", "1") if target_cmd else target, "--target")
@@ -160,11 +179,31 @@ def _settings(config: pytest.Config) -> Settings:
         strict=bool(_get(config, "wsspec-strict")),
         report_dir=Path(_get(config, "report-dir") or "reports"),
         case_timeout=_seconds("case-timeout", _get(config, "case-timeout"), 5.0),
+        heartbeat_tolerance=_seconds("heartbeat-tolerance",
+                                     _get(config, "heartbeat-tolerance"), 0.5),
         startup_timeout=_seconds("target-startup-timeout",
                                  _get(config, "target-startup-timeout"), 20.0),
         tls=TLSOptions(insecure=bool(_get(config, "insecure")), ca_file=ca_file),
         list_only=bool(_get(config, "wsspec-list")),
+        baseline=_baseline(_get(config, "baseline")),
+        pcap=_pcap(_get(config, "pcap")),
     )
+
+
+def _baseline(path: str | None) -> Baseline | None:
+    try:
+        return load_baseline(path) if path else None
+    except BaselineError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def _pcap(value: str | None) -> str | None:
+    from harness.outputs import PCAP_CHOICES
+
+    if value is not None and value not in PCAP_CHOICES:
+        raise pytest.UsageError(f"--pcap: expected all or failed, got {value!r} "
+                                "(write --pcap=failed)")
+    return value
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -177,6 +216,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: large-message cases (Autobahn 9.x style)")
     settings = _settings(config)
     config.stash[SETTINGS_KEY] = settings
+    if settings.active:
+        fuzz_settings(config)  # a bad --fuzz-* option stops the run here, in one line
     if settings.active and config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args[:] = [str(CONFORMANCE_DIR)]
     if _is_worker(config):
@@ -272,7 +313,8 @@ def wsspec_target(request: pytest.FixtureRequest) -> Generator[Target, None, Non
         url = running.url
     try:
         yield Target(url=url, profile=settings.profile, driver=settings.driver,
-                     tls=settings.tls, timeout=settings.case_timeout)
+                     tls=settings.tls, timeout=settings.case_timeout,
+                     heartbeat_tolerance=settings.heartbeat_tolerance)
     finally:
         if running is not None:
             running.stop()
@@ -303,6 +345,7 @@ _CAPABILITY_CHECKS: dict[str, Callable[[TargetProfile], bool]] = {
     "paths": lambda p: p.paths is not None,
     "subprotocols": lambda p: bool(p.subprotocols),
     "handshake_timeout": lambda p: p.limits is not None and p.limits.handshake_timeout is not None,
+    "jwt_secret": lambda p: p.auth is not None and p.auth.jwt_secret is not None,
 }
 
 
@@ -404,8 +447,40 @@ def pytest_runtest_makereport(item: pytest.Item,
             report.longrepr = message + "\n(--wsspec-strict grades non-strict as failure)"
         else:
             warnings.warn(NonStrictWarning(message), stacklevel=1)
-    report.user_properties.append(("wsspec_case", record.to_dict()))
+    judgement = settings.baseline.judge(record.id, record.verdict) if settings.baseline else None
+    if judgement is not None:
+        _apply_baseline(report, judgement)
+    case = record.to_dict()
+    if judgement is not None:
+        case["baseline"] = judgement.describe()
+    report.user_properties.append(("wsspec_case", case))
+    # Small string properties go on the item, so the JUnit XML (written from the
+    # teardown report) carries them; the whole case dict stays out of it.
+    item.user_properties.extend(_junit_properties(case))
     return report
+
+
+def _apply_baseline(report: pytest.TestReport, judgement: Judgement) -> None:
+    """Turn a baseline judgement into the pytest outcome: accepted passes, regressed fails."""
+    if judgement.status == "accepted" and report.outcome == "failed":
+        report.outcome = "passed"
+        report.longrepr = None
+    elif judgement.fails and report.outcome != "failed":
+        report.outcome = "failed"
+        report.longrepr = f"baseline: {judgement.describe()}"
+    elif judgement.fails:
+        report.sections.append(("wsspec baseline", judgement.describe()))
+
+
+def _junit_properties(case: dict[str, Any]) -> list[tuple[str, object]]:
+    props: list[tuple[str, object]] = [
+        ("wsspec_id", case["id"]), ("wsspec_section", case["section"]),
+        ("wsspec_rfc", case["rfc"]), ("wsspec_verdict", case["verdict"]),
+        ("wsspec_autobahn", case["autobahn"] or ""),
+    ]
+    if "baseline" in case:
+        props.append(("wsspec_baseline", case["baseline"]))
+    return props
 
 
 def pytest_report_teststatus(report: pytest.TestReport,
@@ -446,8 +521,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         started=started.isoformat(timespec="seconds"),
         duration_s=time.time() - settings.started,
     )
+    if settings.baseline is not None:
+        report["baseline"] = {"file": settings.baseline.path, **tally(report["cases"])}
     path = write_report(report, settings.report_dir)
     config.stash[_REPORT_PATH_KEY] = path
+    from harness.outputs import write_outputs
+
+    write_outputs(report, settings.report_dir, pcap=settings.pcap)
 
 
 _REPORT_PATH_KEY = pytest.StashKey[Path]()
@@ -463,4 +543,19 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
         terminalreporter.write_line(line)
     path = config.stash.get(_REPORT_PATH_KEY, None)
     if path is not None:
-        terminalreporter.write_line(f"report: {path}")
+        terminalreporter.write_line(f"report: {path} (open {path.parent / 'index.html'})")
+    if settings.baseline is not None:
+        for line in _baseline_lines(settings.baseline, settings.records.values()):
+            terminalreporter.write_line(line)
+
+
+def _baseline_lines(baseline: Baseline, cases: Any) -> list[str]:
+    lines: list[str] = []
+    for case in cases:
+        note = str(case.get("baseline", ""))
+        if note.startswith(("fixed", "regressed")):
+            lines.append(f"baseline: {case['id']}: {case['verdict']}, {note}")
+    if baseline.placeholders:
+        lines.append(f"baseline: warning: {len(baseline.placeholders)} cases in {baseline.path} "
+                     "keep the placeholder reason; explain each accepted deviation")
+    return lines

@@ -24,6 +24,7 @@ class Run:
 
     def report(self, folder: str = "reports") -> dict[str, Any]:
         data: dict[str, Any] = json.loads((self.cwd / folder / "report.json").read_text())
+        validate_report(data)
         return data
 
     def verdicts(self) -> dict[str, str]:
@@ -54,3 +55,11 @@ def run_in(tmp_path: Path) -> Any:
 def server_cmd(module: str, *extra: str) -> str:
     """A ``--target-cmd`` value running one of the project's target modules."""
     return " ".join([sys.executable, "-m", module, *extra])
+
+
+def validate_report(data: Any) -> None:
+    """Fail unless ``data`` follows the shipped report.json schema (JSON Schema 2020-12)."""
+    import jsonschema
+
+    schema = json.loads((REPO / "harness" / "schema" / "report.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(data)

@@ -1,0 +1,196 @@
+"""How much to fuzz: the ``ci``, ``dev`` and ``deep`` profiles and the run's options.
+
+A profile is a Hypothesis settings profile (registered as ``wsspec-ci``,
+``wsspec-dev`` and ``wsspec-deep``, so a server's own Hypothesis tests can
+load them) plus the wsspec budgets that Hypothesis has no setting for: the
+wall-clock budget of generation and of shrinking.
+
+======  ===========  ==========  ============  ==========  =================
+name    examples     budget (s)  derandomized  shrink (s)  meant for
+======  ===========  ==========  ============  ==========  =================
+ci      40 per case  20          yes           20          every CI run
+dev     300          60          no            60          a developer's run
+deep    1 000 000    600         no            300         a campaign
+======  ===========  ==========  ============  ==========  =================
+
+Options override the profile: ``--fuzz-examples``, ``--fuzz-budget``,
+``--fuzz-seed`` (a fixed seed: the whole search is repeatable), ``--fuzz-db``
+(a directory of failing examples, shared across runs and machines; used by
+random runs only, since a seeded run repeats itself anyway).
+
+This module does not import Hypothesis until a profile is loaded, so the
+plugin can validate options cheaply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from hypothesis import settings as HypothesisSettings
+
+__all__ = [
+    "OPTIONS",
+    "PROFILES",
+    "FuzzProfile",
+    "FuzzSettings",
+    "fuzz_settings",
+    "hypothesis_settings",
+    "parse_options",
+]
+
+#: The plugin's fuzz options: name (``--NAME``, ini ``wsspec_NAME`` with
+#: underscores), help. The plugin adds them to its option table.
+OPTIONS: tuple[tuple[str, str], ...] = (
+    ("fuzz-profile", "fuzz section: ci (default: derandomized, small), dev or deep"),
+    ("fuzz-examples", "fuzz section: examples per case (overrides the profile)"),
+    ("fuzz-budget", "fuzz section: seconds of generation per case (overrides the profile)"),
+    ("fuzz-seed", "fuzz section: seed the search, which then repeats exactly"),
+    ("fuzz-db", "fuzz section: directory of the example database (shareable across runs)"),
+)
+
+
+@dataclass(frozen=True)
+class FuzzProfile:
+    """A named fuzzing budget (see the table in the module docstring)."""
+
+    name: str
+    max_examples: int
+    budget: float
+    derandomize: bool
+    shrink_budget: float
+    #: examples per Hypothesis run; a campaign is a series of runs, so that the
+    #: wall-clock budget is checked between them.
+    round_size: int
+
+
+PROFILES: dict[str, FuzzProfile] = {
+    "ci": FuzzProfile("ci", 40, 20.0, True, 20.0, 40),
+    "dev": FuzzProfile("dev", 300, 60.0, False, 60.0, 150),
+    "deep": FuzzProfile("deep", 1_000_000, 600.0, False, 300.0, 500),
+}
+
+DEFAULT_PROFILE = "ci"
+
+
+@dataclass(frozen=True)
+class FuzzSettings:
+    """The fuzzing options of one run, validated."""
+
+    profile: FuzzProfile
+    max_examples: int
+    budget: float
+    seed: int | None = None
+    database: Path | None = None
+
+    @property
+    def derandomize(self) -> bool:
+        return self.profile.derandomize
+
+    def describe(self) -> str:
+        seed = f", seed {self.seed}" if self.seed is not None else ""
+        return (f"profile {self.profile.name}: up to {self.max_examples} examples or "
+                f"{self.budget:g} s{seed}")
+
+
+class FuzzOptionError(ValueError):
+    """A fuzz option has a bad value; the message names the option."""
+
+
+def _positive(name: str, raw: Any, kind: type[int] | type[float]) -> int | float:
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError):
+        what = "a whole number" if kind is int else "a number of seconds"
+        raise FuzzOptionError(f"--{name}: expected {what}, got {raw!r}") from None
+    if value <= 0:
+        raise FuzzOptionError(f"--{name}: expected a positive value, got {raw!r}")
+    return value
+
+
+def parse_options(*, profile: str | None = None, examples: Any = None, budget: Any = None,
+                  seed: Any = None, database: str | None = None) -> FuzzSettings:
+    """Validate the option values (strings, as given) into :class:`FuzzSettings`.
+
+    :class:`FuzzOptionError` names the first bad option.
+    """
+    name = profile or DEFAULT_PROFILE
+    if name not in PROFILES:
+        raise FuzzOptionError(f"--fuzz-profile: unknown profile {name!r}; choose one of "
+                              f"{', '.join(PROFILES)}")
+    chosen = PROFILES[name]
+    settings = FuzzSettings(chosen, chosen.max_examples, chosen.budget)
+    if examples is not None:
+        settings = replace(settings, max_examples=int(_positive("fuzz-examples", examples, int)))
+    if budget is not None:
+        settings = replace(settings, budget=float(_positive("fuzz-budget", budget, float)))
+    if seed is not None:
+        try:
+            settings = replace(settings, seed=int(seed))
+        except (TypeError, ValueError):
+            raise FuzzOptionError(f"--fuzz-seed: expected a whole number, got {seed!r}") from None
+    if database is not None:
+        path = Path(database)
+        if path.exists() and not path.is_dir():
+            raise FuzzOptionError(f"--fuzz-db: {database} exists and is not a directory")
+        settings = replace(settings, database=path)
+    return settings
+
+
+def hypothesis_settings(profile: FuzzProfile) -> HypothesisSettings:
+    """The Hypothesis settings profile ``wsspec-<name>``, registered on first use.
+
+    Against a live server: no per-example deadline (the conversation has its
+    own), no health checks that assume a pure function, one bug reported,
+    and no phase that would replay a failure many times over ("explain").
+    """
+    from hypothesis import HealthCheck, Phase, Verbosity
+    from hypothesis import settings as hsettings
+
+    name = f"wsspec-{profile.name}"
+    try:
+        return hsettings.get_profile(name)
+    except Exception:  # InvalidArgument: not registered yet
+        pass
+    hsettings.register_profile(
+        name,
+        max_examples=min(profile.round_size, profile.max_examples),
+        derandomize=profile.derandomize,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+        report_multiple_bugs=False,
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+    )
+    return hsettings.get_profile(name)
+
+
+def _option(config: pytest.Config, name: str) -> Any:
+    dest = "wsspec_" + name.replace("-", "_")
+    value = config.getoption(dest, None)
+    if value is None:
+        try:
+            value = config.getini(dest)
+        except ValueError:  # not registered: the plugin is not loaded
+            value = None
+    return value if value not in ("", None) else None
+
+
+def fuzz_settings(config: pytest.Config) -> FuzzSettings:
+    """The run's fuzz options, validated (``pytest.UsageError`` names a bad one)."""
+    try:
+        return parse_options(
+            profile=_option(config, "fuzz-profile"),
+            examples=_option(config, "fuzz-examples"),
+            budget=_option(config, "fuzz-budget"),
+            seed=_option(config, "fuzz-seed"),
+            database=_option(config, "fuzz-db"),
+        )
+    except FuzzOptionError as exc:
+        raise pytest.UsageError(str(exc)) from None

@@ -1,0 +1,86 @@
+"""What every human-readable rendering of a report shares.
+
+The HTML page, the GitHub step summary and the comparison page all show the
+same headline, link the same RFC sections and print the same command to rerun
+a case; the wording lives here once.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from harness.cases import SECTIONS
+from harness.verdicts import EXPLANATIONS, Verdict
+
+VERDICTS = [v.value for v in Verdict]
+
+#: verdicts that make a run fail (``non-strict`` only under ``--wsspec-strict``).
+FAILING = ("fail", "error")
+
+_RFC = re.compile(r"RFC\s*(?P<number>\d+)(?:\s+(?:section\s+)?(?P<section>\d+(?:\.\d+)*))?",
+                  re.IGNORECASE)
+
+
+def explanation(verdict: str) -> str:
+    """What a verdict means, in words."""
+    try:
+        return EXPLANATIONS[Verdict(verdict)]
+    except ValueError:
+        return ""
+
+
+def rfc_link(rfc: str) -> str | None:
+    """The rfc-editor.org address of the section an ``rfc`` field names, if any.
+
+    ``"RFC6455 5.2 MUST"`` → ``https://www.rfc-editor.org/rfc/rfc6455#section-5.2``.
+    """
+    match = _RFC.search(rfc)
+    if match is None:
+        return None
+    url = f"https://www.rfc-editor.org/rfc/rfc{match['number']}"
+    return f"{url}#section-{match['section']}" if match["section"] else url
+
+
+def rerun_commands(url: str, case_id: str) -> tuple[str, str]:
+    """The ``wsspec`` and ``pytest`` command lines that run one case again."""
+    key = shlex.quote(case_id)
+    if url == "reference":
+        return f"wsspec -k {key}", f"pytest --target=reference -k {key}"
+    target = shlex.quote(url)
+    return f"wsspec {target} -k {key}", f"pytest --target={target} -k {key}"
+
+
+def headline(report: Mapping[str, Any]) -> tuple[str, str]:
+    """``("PASS" | "FAIL", "58 pass, 2 fail, ...")`` for a report.
+
+    Judged against a baseline, only regressions fail the run, as they fail it in pytest.
+    """
+    summary: Mapping[str, int] = report["summary"]
+    counts = ", ".join(f"{summary.get(v, 0)} {v}" for v in VERDICTS if summary.get(v, 0))
+    baseline = report.get("baseline")
+    if baseline is not None:
+        failed = baseline["regressed"] > 0 or any(
+            c["verdict"] in FAILING and not str(c.get("baseline", "")).startswith("accepted")
+            for c in report["cases"])
+        counts += (f"; baseline: {baseline['accepted']} accepted, {baseline['fixed']} fixed, "
+                   f"{baseline['regressed']} regressed")
+    else:
+        failed = any(summary.get(v, 0) for v in FAILING)
+    return ("FAIL" if failed else "PASS"), counts or "no cases"
+
+
+def section_order(section: str) -> int:
+    return SECTIONS.index(section) if section in SECTIONS else len(SECTIONS)
+
+
+def section_matrix(cases: Iterable[Mapping[str, Any]]) -> list[tuple[str, dict[str, int]]]:
+    """Per section (in the order of :data:`SECTIONS`), the count of each verdict."""
+    per: dict[str, Counter[str]] = {}
+    for case in cases:
+        per.setdefault(case["section"], Counter())[case["verdict"]] += 1
+    return [(section, {v: per[section].get(v, 0) for v in VERDICTS})
+            for section in sorted(per, key=section_order)]
