@@ -2,13 +2,17 @@
 
 Drivers append the bytes they write and read; the conversation appends the
 frames it builds and parses and the events it sees (FIN, reset, deadline). The
-log is capped so a flooding target cannot exhaust memory: past ``max_entries``
-or ``max_bytes`` of recorded payload, further entries are counted, not kept.
+log is capped so a flooding target cannot exhaust memory: it keeps its head
+(the first ``max_entries`` entries or ``max_bytes`` of recorded payload) and,
+past that, a rolling tail of the most recent entries, because the end of a
+long case (the echo that never came, the close) is what a reader needs. What
+falls between the two is counted, not kept.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -35,20 +39,37 @@ class WireEntry:
 class WireLog:
     """The wire log of one case (all of its connections)."""
 
-    max_entries: int = 2000
-    max_bytes: int = 1 << 20
+    max_entries: int = 1500
+    max_bytes: int = 256 * 1024
+    tail_entries: int = 500
+    tail_bytes: int = 128 * 1024
+    #: the head of the log, in order (the tail is kept apart, see :meth:`all_entries`)
     entries: list[WireEntry] = field(default_factory=list)
     dropped: int = 0
     _kept_bytes: int = 0
+    _tail: deque[tuple[WireEntry, int]] = field(default_factory=deque)
+    _tail_size: int = 0
     _start: float = field(default_factory=time.monotonic)
 
     def _add(self, direction: Direction, kind: Literal["bytes", "frame", "event"], data: Any,
              size: int = 0) -> None:
-        if len(self.entries) >= self.max_entries or self._kept_bytes + size > self.max_bytes:
-            self.dropped += 1
+        entry = WireEntry(time.monotonic() - self._start, direction, kind, data)
+        if not self._tail and (len(self.entries) < self.max_entries
+                               and self._kept_bytes + size <= self.max_bytes):
+            self._kept_bytes += size
+            self.entries.append(entry)
             return
-        self._kept_bytes += size
-        self.entries.append(WireEntry(time.monotonic() - self._start, direction, kind, data))
+        self._tail.append((entry, size))
+        self._tail_size += size
+        while self._tail and (len(self._tail) > self.tail_entries
+                              or self._tail_size > self.tail_bytes):
+            _, old = self._tail.popleft()
+            self._tail_size -= old
+            self.dropped += 1
+
+    def all_entries(self) -> list[WireEntry]:
+        """The kept entries in order: the head, then the rolling tail."""
+        return self.entries + [entry for entry, _ in self._tail]
 
     def raw(self, direction: Literal["out", "in"], data: bytes) -> None:
         """Record bytes written to or read from the socket."""
@@ -70,13 +91,14 @@ class WireLog:
         out = [entry.to_dict() for entry in self.entries]
         if self.dropped:
             out.append({"t": out[-1]["t"] if out else 0.0, "dir": "event",
-                        "event": f"{self.dropped} further entries not kept (log cap)"})
+                        "event": f"{self.dropped} entries not kept (log cap)"})
+        out.extend(entry.to_dict() for entry, _ in self._tail)
         return out
 
     def tail(self, count: int = 12) -> list[str]:
         """The last entries as readable lines, for failure messages."""
         lines = []
-        for e in self.entries[-count:]:
+        for e in self.all_entries()[-count:]:
             if e.kind == "frame":
                 lines.append(f"{e.t:8.3f} {e.dir:>5} {e.data.get('describe', e.data)}")
             elif e.kind == "bytes":
