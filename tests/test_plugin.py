@@ -176,8 +176,9 @@ def _as_wsspec(args: list[str]) -> list[str]:
 
 
 def test_parallel_run_reports_every_case_once(run_in: Runner) -> None:
-    serial = run_in("--target=reference")
-    parallel = run_in("--target=reference", "-n", "2", "--report-dir=parallel")
+    serial = run_in("--target=reference", "-m", "framing or close")
+    parallel = run_in("--target=reference", "-m", "framing or close", "-n", "2",
+                      "--report-dir=parallel")
     assert parallel.returncode == 0, parallel.output
     cases = parallel.report("parallel")["cases"]
     assert sorted(c["id"] for c in cases) == sorted(c["id"] for c in serial.report()["cases"])
@@ -189,7 +190,7 @@ def test_ini_twins_configure_the_run(run_in: Runner) -> None:
     (cwd / "pytest.ini").write_text(
         "[pytest]\nwsspec_target = reference\nwsspec_report_dir = out\nwsspec_driver = trio\n"
     )
-    run = run_in("-k", "framing")
+    run = run_in("-k", "framing.echo")
     assert run.returncode == 0, run.output
     assert set(run.report("out")["summary"]) >= {"pass"}
     assert {c["id"] for c in run.report("out")["cases"]} >= {"framing.echo.text",

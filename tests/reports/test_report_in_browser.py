@@ -30,7 +30,8 @@ needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
 def full_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """Every case against the reference server, two workers."""
     folder = tmp_path_factory.mktemp("full")
-    run = run_tool(["--target=reference", "-n", "2", "-q"], folder, timeout=600)
+    run = run_tool(["--target=reference", "-n", "2", "-q", "-m", "not slow"], folder,
+                   timeout=600)
     assert (folder / "reports" / "index.html").is_file(), run.output
     return run
 
