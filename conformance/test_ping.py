@@ -13,6 +13,7 @@ import pytest
 from harness.cases import case
 from harness.conversation import Client, send_frames
 from harness.protocol.frames import Frame, Opcode
+from harness.verdicts import Verdict
 
 #: Ping payload sizes from empty to the 125-byte maximum of a control frame.
 PING_SIZES = (0, 1, 8, 64, 124, 125)
@@ -131,10 +132,11 @@ async def test_unsolicited_pong_then_ping(client: Client) -> None:
 @pytest.mark.parametrize("writes", ["one-write", "frame-wise", "octets"])
 @case(
     "ping.pong.ten-in-a-row.{writes}",
-    title="ten pings sent back to back ({writes}) get ten pongs, in order",
-    rfc="RFC6455 5.5.2 MUST",
+    title="ten pings sent back to back ({writes}) get their pongs, in order",
+    rfc="RFC6455 5.5.3 MUST",
     requirement="A server receiving ten pings in a row, in one TCP write, one write per frame, "
-    "or octet by octet, answers each with a pong carrying its payload, in the order received.",
+    "or octet by octet, answers them in order with pongs carrying their payloads; it may "
+    "skip pings it had not answered yet, never the last.",
     autobahn=lambda writes: {"one-write": "2.10", "octets": "2.11"}.get(writes),
 )
 async def test_ten_pings_get_ten_pongs(client: Client, writes: str) -> None:
@@ -145,6 +147,11 @@ async def test_ten_pings_get_ten_pongs(client: Client, writes: str) -> None:
             await send_frames(ws, [ping])
     else:
         await send_frames(ws, pings, chunks=(1,) if writes == "octets" else None)
-    for ping in pings:
-        await ws.expect_pong(ping.payload)
+    answered = await ws.expect_pongs([ping.payload for ping in pings])
+    if len(answered) < len(pings):
+        client.record.downgrade(
+            Verdict.INFORMATIONAL,
+            f"{len(answered)} of {len(pings)} pings answered; RFC 6455 5.5.3 lets a server "
+            "answer only the most recent of the pings it had not answered yet",
+        )
     await ws.close()

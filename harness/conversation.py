@@ -528,6 +528,28 @@ class Connection:
             raise self._fail(expected, f"pong with payload {event.payload[:32]!r}")
         return event
 
+    async def expect_pongs(self, payloads: Sequence[bytes], *,
+                           timeout: float | None = None) -> list[bytes]:
+        """Pongs answering pings sent with ``payloads``, in order. A server may
+        answer only the most recent of pings it had not yet answered (RFC 6455
+        5.5.3 MAY), so pongs may be skipped, but the last ping is always
+        answered. Returns the payloads answered."""
+        wait = self.client.timeout if timeout is None else timeout
+        expected = "pongs for the pings, in order, the last one answered (RFC6455 5.5.3)"
+        answered: list[bytes] = []
+        remaining = list(payloads)
+        while remaining:
+            event = await self.next_event(wait)
+            if not isinstance(event, Frame) or event.opcode != Opcode.PONG:
+                raise self._fail(expected, self._show(event, wait) + f" after {len(answered)} "
+                                 f"of {len(payloads)} pongs")
+            if event.payload not in remaining:
+                raise self._fail(expected, f"pong with payload {event.payload[:32]!r}, which "
+                                 "answers no outstanding ping")
+            del remaining[:remaining.index(event.payload) + 1]
+            answered.append(event.payload)
+        return answered
+
     async def expect_close(self, codes: Sequence[int] = (1000,), *,
                            timeout: float | None = None, rule: str = "RFC6455 5.5.1") -> CloseInfo:
         """The server must send a close frame with one of ``codes``, then close
