@@ -123,6 +123,8 @@ def test_filters_and_an_expanded_case_work_in_the_browser(full_run: Run, browser
     assert "CLOSE" in body.find_element(By.CSS_SELECTOR, ".wirelog table").text
     raw = body.find_element(By.CSS_SELECTOR, ".wirelog details summary")
     raw.click()
-    dump = body.find_element(By.CSS_SELECTOR, "pre.hex").text
+    # the hex dump is rendered by the page's script when the block opens
+    dump = WebDriverWait(browser, 10).until(
+        lambda _: body.find_element(By.CSS_SELECTOR, "pre.hex")).text
     first = next(e for e in case["wirelog"] if "bytes" in e)["bytes"]["hex"]
     assert dump.startswith("0000  " + " ".join(first[i:i + 2] for i in range(0, 16, 2)))
