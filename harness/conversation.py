@@ -720,24 +720,10 @@ def _describe_message(message: Message) -> str:
 async def send_frames(connection: Connection, frames: Sequence[Frame], *,
                       chunks: Sequence[int] | None = None,
                       pause: float = 0.0) -> StreamEnd | None:
-    """Send ``frames`` back to back in one write (or cut into ``chunks``).
-
-    Each frame keeps its opcode, FIN, RSV bits, payload and length form, and is
-    masked with a fresh key unless it carries its own ``mask_key``. One write
-    puts a bad frame and the frames after it in the same read of the server,
-    which must still stop at the bad one (RFC 6455 7.1.7).
-    """
-    wire = bytearray()
-    for frame in frames:
-        if not frame.masked:
-            frame = Frame(frame.opcode, frame.payload, fin=frame.fin, rsv1=frame.rsv1,
-                          rsv2=frame.rsv2, rsv3=frame.rsv3, mask_key=os.urandom(4),
-                          length_form=frame.length_form)
-        wire += frame.encode()
-        connection.wirelog.frame("out", _frame_entry(frame))
-        if frame.opcode == Opcode.CLOSE:
-            connection.close_sent = True
-    return await connection.send_raw(bytes(wire), chunks=chunks, pause=pause)
+    """``connection.send_frames``: frames back to back in one write (or cut into
+    ``chunks``), so that a bad frame and the frames after it reach the server in
+    the same read, which must still stop at the bad one (RFC 6455 7.1.7)."""
+    return await connection.send_frames(frames, chunks=chunks, pause=pause)
 
 
 async def expect_failure_after_echo(connection: Connection, data: str | bytes,
