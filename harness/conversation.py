@@ -464,8 +464,12 @@ class Connection:
                 if event.opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION):
                     continue
                 if event.opcode == Opcode.PING and self.auto_pong:
-                    # after our close a ping is not answered (RFC 6455 5.5.1), only skipped
-                    if not self.close_sent:
+                    # after our close a ping is not answered (RFC 6455 5.5.1), only skipped;
+                    # of pings queued back to back only the last is answered (5.5.3 MAY),
+                    # and none past the deadline, so a flood of pings cannot hold the case
+                    later_ping = bool(self._pending) and isinstance(self._pending[0], Frame) \
+                        and self._pending[0].opcode == Opcode.PING
+                    if not (self.close_sent or later_ping) and self.driver.clock() < deadline:
                         await self.send_frame(Opcode.PONG, event.payload)
                     continue
                 if event.opcode == Opcode.CLOSE:

@@ -175,12 +175,10 @@ class AsyncioDriver:
             transport.set_write_buffer_limits(high=0)
         else:
             # the TLS transport pauses at size >= high, so 1 means "holds a byte" there
-            try:
+            # Python 3.10's TLS transport drops its socket transport as soon as a
+            # peer that closed right after the handshake is seen; reads report it.
+            with contextlib.suppress(AttributeError):
                 transport.set_write_buffer_limits(high=1, low=0)
-            except AttributeError:
-                # Python 3.10's TLS transport drops its socket transport as soon as a
-                # peer that closed right after the handshake is seen; reads report it.
-                pass
             self._tls_slice = _TLS_WRITE_SLICE
         self.wirelog.event(shared.connected_event(host, port, address, version))
 

@@ -277,7 +277,9 @@ def check_deflate_response(
     server_bits = response.get(_SERVER_MWB)
     agreed = DeflateParams(
         server_no_context_takeover=_SERVER_NCT in response,
-        client_no_context_takeover=_CLIENT_NCT in response,
+        # RFC 7692 §7.1.1.2: a client that offered client_no_context_takeover
+        # keeps that promise even when the server does not repeat it.
+        client_no_context_takeover=_CLIENT_NCT in response or accepted.client_no_context_takeover,
         server_max_window_bits=15 if server_bits is None else int(server_bits),
         client_max_window_bits=client_window,
     )

@@ -205,11 +205,15 @@ def _status(policy: AuthPolicy, preferred: int) -> int:
 
 
 def _challenge(policy: AuthPolicy) -> str | None:
-    if "bearer" in policy.schemes:
-        return 'Bearer realm="wsspec"'
+    # RFC 9110 11.6.1: a 401 carries at least one challenge. Every scheme but
+    # basic carries a bearer token (RFC 6750 covers the header and the query
+    # forms), so Bearer is the challenge for them.
+    challenges = []
+    if set(policy.schemes) - {"basic"}:
+        challenges.append('Bearer realm="wsspec"')
     if "basic" in policy.schemes:
-        return 'Basic realm="wsspec", charset="UTF-8"'
-    return None
+        challenges.append('Basic realm="wsspec", charset="UTF-8"')
+    return ", ".join(challenges) or None
 
 
 def check_credentials(view: RequestView, policy: AuthPolicy) -> AuthDecision:

@@ -73,7 +73,7 @@ from harness.protocol.handshake import (
     check_request,
     parse_header_list,
 )
-from harness.protocol.messages import Message, Receiver
+from harness.protocol.messages import Decompressor, Message, Receiver
 
 from .auth import SUBPROTOCOL_TOKEN_PREFIX, check_credentials
 
@@ -155,6 +155,44 @@ class Behaviour:
         """A frame the server sends: FIN set, unmasked, minimal length form."""
         return Frame(opcode, payload, rsv1=rsv1)
 
+    def wire(self, frame: Frame) -> bytes:
+        """The bytes ``frame`` goes out as: its encoding, as one frame."""
+        return frame.encode()
+
+    def closes_tcp_after_close(self) -> bool:
+        """Whether, once a close frame is sent, the server closes TCP itself (FIN)
+        rather than wait for the client to (RFC 6455 5.5.1, 7.1.1)."""
+        return True
+
+    def deflater(self, params: DeflateParams | None) -> Deflater | None:
+        """The compressor of the messages the server sends, for the permessage-deflate
+        parameters agreed (``None``: not agreed, messages go uncompressed)."""
+        if params is None:
+            return None
+        from harness.protocol.deflate import Deflater
+
+        return Deflater(
+            window_bits=params.server_max_window_bits,
+            no_context_takeover=params.server_no_context_takeover,
+        )
+
+    def inflater(self, params: DeflateParams) -> Decompressor:
+        """The decompressor of the client's compressed messages, for the parameters agreed."""
+        from harness.protocol.deflate import Inflater
+
+        return Inflater(
+            window_bits=params.client_max_window_bits,
+            no_context_takeover=params.client_no_context_takeover,
+        )
+
+    def policy(self, profile: TargetProfile) -> TargetProfile:
+        """The profile this connection enforces (limits, heartbeat, origin, ...)."""
+        return profile
+
+    def judge(self, request: HandshakeRequest, profile: TargetProfile) -> Acceptance | Refusal:
+        """Accept or refuse the opening handshake (see :func:`judge`)."""
+        return judge(request, profile)
+
 
 # ---------------------------------------------------------------------------
 # Judging the opening handshake: a pure function of the request and profile.
@@ -202,7 +240,10 @@ def judge(request: HandshakeRequest, profile: TargetProfile) -> Acceptance | Ref
     """
     status, problems = check_request(request)
     if status != 101:
-        return Refusal(status, " ".join(problems))
+        # RFC 9110 15.5.22: a 426 names the protocol to upgrade to, and 7.8: a
+        # sender of Upgrade lists it as a connection option too.
+        upgrade = (("Upgrade", "websocket"), ("Connection", "Upgrade")) if status == 426 else ()
+        return Refusal(status, " ".join(problems), upgrade)
 
     path = urlsplit(request.target).path
     if profile.paths is not None and path not in profile.paths:
@@ -281,7 +322,7 @@ class _Connection:
         behaviour: Behaviour,
     ) -> None:
         self.server = server
-        self.profile = server.profile
+        self.profile = behaviour.policy(server.profile)
         self.reader = reader
         self.writer = writer
         self.behaviour = behaviour
@@ -335,7 +376,8 @@ class _Connection:
             if not transport.is_closing() and transport.can_write_eof():
                 with contextlib.suppress(asyncio.TimeoutError, OSError):
                     await asyncio.wait_for(self.writer.drain(), WRITE_TIMEOUT)
-                    transport.write_eof()
+                    if not self.close_sent or self.behaviour.closes_tcp_after_close():
+                        transport.write_eof()
                     deadline = self.loop.time() + linger
                     while await self.read(deadline):
                         pass
@@ -343,7 +385,7 @@ class _Connection:
             self.drop()
 
     async def send_frame(self, opcode: int, payload: bytes = b"", *, rsv1: bool = False) -> None:
-        await self.write(self.behaviour.frame(opcode, payload, rsv1=rsv1).encode())
+        await self.write(self.behaviour.wire(self.behaviour.frame(opcode, payload, rsv1=rsv1)))
 
     # -- phases -------------------------------------------------------------
 
@@ -383,7 +425,7 @@ class _Connection:
     def decide(self, request: HandshakeRequest) -> Acceptance | Refusal:
         if self.server.active_connections > MAX_CONNECTIONS:
             return Refusal(503, "too many connections; try again later")
-        return judge(request, self.profile)
+        return self.behaviour.judge(request, self.profile)
 
     async def handshake(self) -> tuple[HandshakeRequest | None, bytes]:
         """Read the request under the handshake deadline; refuse malformed HTTP."""
@@ -418,18 +460,9 @@ class _Connection:
         max_size = (limits.max_message_size if limits else None) or DEFAULT_MAX_MESSAGE_SIZE
         decompressor = None
         max_frame = max_size
+        self.deflater = self.behaviour.deflater(accepted.deflate)
         if accepted.deflate is not None:
-            from harness.protocol.deflate import Deflater, Inflater
-
-            params = accepted.deflate
-            decompressor = Inflater(
-                window_bits=params.client_max_window_bits or 15,
-                no_context_takeover=params.client_no_context_takeover,
-            )
-            self.deflater = Deflater(
-                window_bits=params.server_max_window_bits or 15,
-                no_context_takeover=params.server_no_context_takeover,
-            )
+            decompressor = self.behaviour.inflater(accepted.deflate)
             # A compressed frame of incompressible data is a little larger than its data.
             max_frame = max_size + max_size // 100 + 1024
         receiver = Receiver(

@@ -1,6 +1,6 @@
 """An echo server on the ``websockets`` library (asyncio), for ``--target-cmd``.
 
-python -m targets.thirdparty.websockets_echo PORT [--deflate]
+python -m targets.thirdparty.websockets_echo PORT [--deflate] [--max-size BYTES]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ async def echo(connection: ServerConnection) -> None:
         await connection.send(message)
 
 
-async def run(port: int, deflate: bool) -> None:
+async def run(port: int, deflate: bool, max_size: int | None = None) -> None:
     stop = asyncio.get_running_loop().create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)
@@ -26,7 +26,7 @@ async def run(port: int, deflate: bool) -> None:
         "127.0.0.1",
         port,
         compression="deflate" if deflate else None,
-        max_size=None,
+        max_size=max_size,
         ping_interval=None,
     ):
         print(f"websockets echo server listening on ws://127.0.0.1:{port}/", flush=True)
@@ -37,8 +37,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("port", type=int)
     parser.add_argument("--deflate", action="store_true", help="offer permessage-deflate")
+    parser.add_argument("--max-size", type=int, metavar="BYTES",
+                        help="refuse messages larger than this with 1009 (default: no limit)")
     options = parser.parse_args()
-    asyncio.run(run(options.port, options.deflate))
+    asyncio.run(run(options.port, options.deflate, options.max_size))
 
 
 if __name__ == "__main__":

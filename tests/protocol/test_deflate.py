@@ -478,3 +478,10 @@ def test_each_bad_answer_is_caught(response: str, offers: list[DeflateOffer], na
     assert all(problem.startswith("RFC ") for problem in problems)
     if "must decline" not in named and "2 times" not in named:
         assert params is None
+
+
+def test_an_offered_client_no_context_takeover_holds_when_the_response_omits_it() -> None:
+    offer = DeflateOffer(client_no_context_takeover=True)
+    params, problems = check_deflate_response(["permessage-deflate"], [offer])
+    assert problems == []
+    assert params is not None and params.client_no_context_takeover

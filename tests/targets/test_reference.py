@@ -630,3 +630,25 @@ def test_full_profile_with_a_browser_style_client() -> None:
         asyncio.run(talk())
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("schemes", [("query",), ("cookie",), ("subprotocol",), ("basic",)])
+def test_every_401_carries_a_challenge(make_server: object, schemes: tuple[str, ...]) -> None:
+    # RFC 9110 11.6.1: whatever the schemes, a 401 names at least one challenge.
+    profile = TargetProfile(auth=AuthPolicy(schemes=schemes, jwt_secret=SECRET))
+    server = make_server(profile)  # type: ignore[operator]
+    response = _status(server, path="/")
+    assert response.status == 401
+    expected = "Basic" if schemes == ("basic",) else "Bearer"
+    assert response.get("WWW-Authenticate")[0].startswith(expected)
+
+
+def test_426_names_the_protocol_to_upgrade_to(plain: RunningServer) -> None:
+    # RFC 9110 15.5.22: a 426 carries Upgrade; 7.8: with "upgrade" in Connection too.
+    response = Raw(plain.port).open(_request(version="14"))
+    assert response.status == 426
+    assert response.get("Sec-WebSocket-Version") == ["13"]
+    assert response.get("Upgrade") == ["websocket"]
+    options = [item.strip().lower() for value in response.get("Connection")
+               for item in value.split(",")]
+    assert "upgrade" in options and "close" in options
