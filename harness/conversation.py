@@ -513,7 +513,10 @@ class Connection:
         if not isinstance(event, Message):
             raise self._fail(expected, self._show(event, wait))
         if event.opcode != opcode or event.data != payload:
-            raise self._fail(expected, _describe_message(event))
+            observed = _describe_message(event)
+            if event.opcode == opcode:
+                observed += _difference(payload, event.data)
+            raise self._fail(expected, observed)
         return event
 
     async def expect_echo(self, data: str | bytes, **send: object) -> Message:
@@ -707,6 +710,16 @@ def _describe_close(info: CloseInfo) -> str:
     if info.code is None:
         return "without a status code"
     return f"code {info.code}" + (f" reason {info.reason!r}" if info.reason else "")
+
+
+def _difference(sent: bytes, got: bytes) -> str:
+    """Where an echo departs from what was sent, for a reader comparing them."""
+    at = next((i for i, (a, b) in enumerate(zip(sent, got, strict=False)) if a != b), None)
+    if at is None:
+        return f", {len(got)} bytes where {len(sent)} were sent (the common part is equal)"
+    window = slice(max(at - 4, 0), at + 8)
+    return (f", differing from the message sent at byte {at}: sent "
+            f"{sent[window].hex(' ')}, got {got[window].hex(' ')}")
 
 
 def _describe_message(message: Message) -> str:
