@@ -2,7 +2,8 @@
 
 ``wsspec [URL] [options]`` runs the installed cases through pytest (the same
 run as ``pytest --target=URL``) and exits non-zero on any failure;
-``wsspec serve`` starts the built-in reference server; ``wsspec --list``
+``wsspec serve`` starts the built-in reference server; ``wsspec replay FILE``
+plays a fuzz failure again (docs/fuzzing.md); ``wsspec --list``
 prints the cases without running them; ``wsspec baseline`` writes a baseline
 from a report and ``wsspec compare`` compares reports (docs/reports.md).
 Anything after ``--`` goes to pytest unchanged.
@@ -29,6 +30,7 @@ examples:
   wsspec baseline reports/report.json -o wsspec-baseline.toml
   wsspec --baseline wsspec-baseline.toml URL  fail only on a change against it
   wsspec compare old/report.json new/report.json --html compare.html
+  wsspec replay reports/fuzz/fuzz.frames.unmasked-1.json   replay a fuzz failure
 """
 
 
@@ -60,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", metavar="S", help="seconds each wait of a case may take (5)")
     parser.add_argument("--startup-timeout", metavar="S",
                         help="seconds --target-cmd has to open its port (20)")
+    parser.add_argument("--heartbeat-tolerance", metavar="S",
+                        help="slack on the profile's heartbeat timers, in seconds (0.5)")
     parser.add_argument("--insecure", action="store_true",
                         help="wss://: do not verify the server certificate")
     parser.add_argument("--ca-file", metavar="PEM", help="wss://: trust this CA bundle")
@@ -92,6 +96,7 @@ def pytest_args(options: argparse.Namespace, extra: Sequence[str]) -> list[str]:
                         ("--report-dir", options.report_dir),
                         ("--case-timeout", options.timeout),
                         ("--target-startup-timeout", options.startup_timeout),
+                        ("--heartbeat-tolerance", options.heartbeat_tolerance),
                         ("--ca-file", options.ca_file),
                         ("--baseline", options.baseline),
                         ("--pcap", options.pcap),
@@ -123,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from harness.compare import main as compare
 
         return compare(argv[1:])
+    if argv[:1] == ["replay"]:
+        from harness.fuzz.replay import main as replay
+
+        return replay(argv[1:])
     extra: list[str] = []
     if "--" in argv:
         cut = argv.index("--")

@@ -337,6 +337,12 @@ class Connection:
         self._receiver = Receiver(expect_masked=False, max_frame_size=MAX_FRAME,
                                   max_message_size=MAX_MESSAGE, decompressor=decompressor)
         self._pending: list[Frame | Message] = []
+        # Bytes of frames from encode_frames not yet written: while a case writes
+        # a frame in pieces, the answer to a server ping waits for the frame's end,
+        # or it would land inside it. Only the latest such ping is answered (RFC
+        # 6455 5.5.3 MAY).
+        self._unsent = 0
+        self._held_pong: bytes | None = None
 
     @property
     def record(self) -> CaseRecord:
@@ -366,6 +372,10 @@ class Connection:
             end = None
         if end is not None and self.end is None:
             self.end = end
+        self._unsent = max(self._unsent - len(data), 0)
+        if not self._unsent and self._held_pong is not None and end is None:
+            payload, self._held_pong = self._held_pong, None
+            await self.send_frame(Opcode.PONG, payload)
         return end
 
     async def send_frame(
@@ -470,7 +480,10 @@ class Connection:
                     later_ping = bool(self._pending) and isinstance(self._pending[0], Frame) \
                         and self._pending[0].opcode == Opcode.PING
                     if not (self.close_sent or later_ping) and self.driver.clock() < deadline:
-                        await self.send_frame(Opcode.PONG, event.payload)
+                        if self._unsent:
+                            self._held_pong = event.payload
+                        else:
+                            await self.send_frame(Opcode.PONG, event.payload)
                     continue
                 if event.opcode == Opcode.CLOSE:
                     self.close_received = parse_close_payload(event.payload)
@@ -654,6 +667,7 @@ class Connection:
             if masked.opcode == Opcode.CLOSE:
                 self.close_sent = True
             wire += masked.encode()
+        self._unsent += len(wire)
         return bytes(wire)
 
     async def send_frames(self, frames: Sequence[Frame], *, chunks: Sequence[int] | None = None,
@@ -923,9 +937,10 @@ class ConcurrentObservations:
             await self._run_waiting(client.target)
         record, error = self._done.pop(key)
         into = client.record
-        into.wirelog.event(f"observed at once with other timer cases; times below are "
-                           f"from the start of the observation, {record.wirelog.dropped} "
-                           "entries not kept")
+        dropped = record.wirelog.dropped
+        into.wirelog.event("observed at once with other timer cases; the times below count "
+                           "from the start of the observation"
+                           + (f" ({dropped} entries not kept)" if dropped else ""))
         into.wirelog.entries.extend(record.wirelog.entries)
         if record.expected or record.observed:
             into.observe(record.expected, record.observed)
@@ -984,3 +999,37 @@ async def expect_message_frames(connection: Connection, data: str | bytes, *,
     message = await connection.expect_message(
         data, opcode=opcode, timeout=max(deadline - connection.driver.clock(), 0.0), rule=rule)
     return message, frames
+
+
+
+async def send_piecewise(connection: Connection, frames: Sequence[Frame], *,
+                         octets: bool = False) -> None:
+    """Send ``frames`` one frame per TCP write (one octet per write with
+    ``octets``), taking in what the server sends between writes, and stop
+    writing once it has sent a close frame or ended the connection.
+
+    A server that fails the connection on a bad frame (as soon as it reads its
+    header, say) may close its socket at once: bytes reaching it afterwards
+    draw a TCP reset, which can destroy its close frame before the client has
+    read it. What the server sent stays queued for the next ``expect_*`` call;
+    the bytes not sent are noted in the wire log.
+    """
+    pieces = [connection.encode_frames([frame]) for frame in frames]
+    if octets:
+        wire = b"".join(pieces)
+        pieces = [wire[index:index + 1] for index in range(len(wire))]
+    for index, piece in enumerate(pieces):
+        if await connection.send_raw(piece) is not None:
+            return
+        received = await connection.driver.receive(0)
+        if isinstance(received, StreamEnd):
+            connection.end = received
+        elif received:
+            connection.feed(received)
+        closed = connection.end is not None or any(
+            isinstance(event, Frame) and event.opcode == Opcode.CLOSE
+            for event in connection._pending)
+        if closed and index + 1 < len(pieces):
+            left = sum(len(rest) for rest in pieces[index + 1:])
+            connection.wirelog.event(f"the server has closed: the last {left} bytes are not sent")
+            return

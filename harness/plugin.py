@@ -28,6 +28,7 @@ from harness.launcher import LaunchedTarget, LaunchError, launch, probe
 from harness.profile import ProfileError, TargetProfile, check_url, load_profile
 from harness.report import build_report, section_table, write_report
 from harness.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
+from harness.wirelog import WireLog
 
 if TYPE_CHECKING:
     # The conversation pulls in the whole protocol core and the drivers; a
@@ -76,7 +77,8 @@ _OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("pcap", "string", "write a .pcap per case into <report-dir>/pcap/ (--pcap=failed: "
      "failed cases only)", {"nargs": "?", "const": "all", "metavar": "all|failed"}),
 ]
-_OPTIONS += [(name, "string", text, {}) for name, text in FUZZ_OPTIONS]
+_OPTIONS += [(name, "string", text, {"metavar": metavar})
+             for name, metavar, text in FUZZ_OPTIONS]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -400,8 +402,42 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
                 raise HarnessError(f"case did not finish within {budget:g} s") from None
 
     run: Callable[[], Coroutine[Any, Any, None]] = guarded
-    run_with(settings.driver, run)
+    try:
+        run_with(settings.driver, run)
+    except (CaseFailed, HarnessError) as exc:
+        raise CaseVerdict(exc, str(pyfuncitem.path)) from None
     return True
+
+
+class CaseVerdict(pytest.fail.Exception):  # type: ignore[misc,name-defined]
+    """A case's verdict (:class:`CaseFailed`, :class:`HarnessError`) on its way to
+    the report. Its text is the failure itself (expected, observed, the wire log's
+    tail, the case's line) rather than a Python traceback through the harness and
+    the event loop, which says nothing about the target and costs pytest more to
+    format than the case took to run."""
+
+    def __init__(self, verdict: CaseFailed | HarnessError, case_file: str) -> None:
+        text = verdict.render() if isinstance(verdict, CaseFailed) else str(verdict)
+        line = _case_line(verdict, case_file)
+        super().__init__(text + (f"\n{line}" if line else ""), pytrace=False)
+        self.verdict = verdict
+
+
+# Shown as "CaseVerdict: expected: ..." in pytest's summary, as pytest shows its own
+# outcome exceptions, not under the module that defines it.
+CaseVerdict.__module__ = "builtins"
+
+
+def _case_line(exc: BaseException, case_file: str) -> str:
+    """Where in the case the exception came from (its last frame in ``case_file``)."""
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename == case_file:
+            where = f"at {Path(case_file).name}:{tb.tb_lineno} in {code.co_name}"
+        tb = tb.tb_next
+    return where
 
 
 def _grade(record: CaseRecord, call: pytest.CallInfo[None]) -> None:
@@ -409,6 +445,8 @@ def _grade(record: CaseRecord, call: pytest.CallInfo[None]) -> None:
     if excinfo is None:
         return
     exc = excinfo.value
+    if isinstance(exc, CaseVerdict):
+        exc = exc.verdict
     if isinstance(exc, pytest.skip.Exception):
         record.verdict = Verdict.UNSUPPORTED
         record.observed = str(exc.msg).removeprefix("unsupported: ")
@@ -437,8 +475,9 @@ def pytest_runtest_makereport(item: pytest.Item,
     _grade(record, call)
     record.duration_s = call.duration
     settings = item.config.stash[SETTINGS_KEY]
-    if record.verdict is Verdict.ERROR and isinstance(call.excinfo and call.excinfo.value,
-                                                       HarnessError):
+    raised = call.excinfo.value if call.excinfo else None
+    if record.verdict is Verdict.ERROR and isinstance(
+            raised.verdict if isinstance(raised, CaseVerdict) else raised, HarnessError):
         report.longrepr = f"ERROR: {record.observed}"
     if record.verdict is Verdict.NON_STRICT:
         message = f"{record.id}: non-strict: {'; '.join(record.notes)}"
@@ -451,6 +490,9 @@ def pytest_runtest_makereport(item: pytest.Item,
     if judgement is not None:
         _apply_baseline(report, judgement)
     case = record.to_dict()
+    case["wirelog"] = _wire_budget(item.config).keep(case["wirelog"])
+    # The case dict now holds what the reports keep; the log's own entries go.
+    record.wirelog = WireLog()
     if judgement is not None:
         case["baseline"] = judgement.describe()
     report.user_properties.append(("wsspec_case", case))
@@ -458,6 +500,54 @@ def pytest_runtest_makereport(item: pytest.Item,
     # teardown report) carries them; the whole case dict stays out of it.
     item.user_properties.extend(_junit_properties(case))
     return report
+
+
+#: the wire log the reports of one run keep, in all cases together (bytes of memory,
+#: estimated; shared out between xdist workers). Every case's log is capped already, but a
+#: target that floods every case would otherwise fill the run's memory, case by case.
+WIRELOG_RUN_BUDGET = 64 * 2**20
+#: entries a case keeps once the budget is spent: the end, where its verdict shows.
+WIRELOG_SPENT_TAIL = 40
+
+_WIRE_BUDGET_KEY = pytest.StashKey["_WireBudget"]()
+
+
+class _WireBudget:
+    """What is left of :data:`WIRELOG_RUN_BUDGET` in this process."""
+
+    def __init__(self, share: int) -> None:
+        self.left = share
+
+    def keep(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``entries`` (a case's wire log), or its tail once the budget is spent."""
+        size = sum(_entry_size(entry) for entry in entries)
+        if size <= self.left:
+            self.left -= size
+            return entries
+        kept = entries[-WIRELOG_SPENT_TAIL:]
+        self.left = 0
+        note = {"t": kept[0]["t"] if kept else 0.0, "dir": "event",
+                "event": f"{len(entries) - len(kept)} earlier entries not kept: this run's "
+                         f"wire logs reached {WIRELOG_RUN_BUDGET // 2**20} MiB"}
+        return [note, *kept]
+
+
+def _entry_size(entry: dict[str, Any]) -> int:
+    """About the memory one wire log entry takes as a dict (measured on CPython 3.11)."""
+    body = entry.get("bytes") or entry.get("frame")
+    if isinstance(body, dict):
+        return 700 + len(body.get("hex", "")) + len(body.get("payload_hex", ""))
+    return 250 + len(str(entry.get("event", "")))
+
+
+def _wire_budget(config: pytest.Config) -> _WireBudget:
+    budget = config.stash.get(_WIRE_BUDGET_KEY, None)
+    if budget is None:
+        workers = 1
+        if _is_worker(config):
+            workers = max(int(config.workerinput.get("workercount", 1)), 1)  # type: ignore[attr-defined]
+        budget = config.stash[_WIRE_BUDGET_KEY] = _WireBudget(WIRELOG_RUN_BUDGET // workers)
+    return budget
 
 
 def _apply_baseline(report: pytest.TestReport, judgement: Judgement) -> None:

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from harness.autobahn_cases import SECTIONS_1_TO_10, SECTIONS_12_AND_13
-from harness.cases import CaseInfo
 from harness.casedocs import collect_cases
+from harness.cases import CaseInfo
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_sections_1_to_10_have_at_least_as_many_cases_as_autobahn(
 
 def test_every_case_states_its_rule(cases: list[CaseInfo]) -> None:
     rule = re.compile(r"^RFC[0-9]{4} [0-9.]+( \([0-9a-z]+\))? "
-                      r"(MUST|MUST NOT|SHOULD|SHOULD NOT|MAY)$")
+                      r"(MUST|MUST NOT|SHOULD|SHOULD NOT|MAY|informational)$")
     for info in cases:
         assert re.fullmatch(r"[a-z0-9]+(\.[A-Za-z0-9_+\-]+)+", info.id), info.id
         assert rule.match(info.rfc), (info.id, info.rfc)

@@ -15,8 +15,9 @@ deep    1 000 000    600         no            300         a campaign
 
 Options override the profile: ``--fuzz-examples``, ``--fuzz-budget``,
 ``--fuzz-seed`` (a fixed seed: the whole search is repeatable), ``--fuzz-db``
-(a directory of failing examples, shared across runs and machines; used by
-random runs only, since a seeded run repeats itself anyway).
+(a directory of failing examples, or a ``redis://`` URL for Hypothesis' Redis
+database, shared across runs, runners and machines; used by random runs
+only, since a seeded run repeats itself anyway).
 
 This module does not import Hypothesis until a profile is loaded, so the
 plugin can validate options cheaply.
@@ -24,6 +25,8 @@ plugin can validate options cheaply.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,19 +41,21 @@ __all__ = [
     "PROFILES",
     "FuzzProfile",
     "FuzzSettings",
+    "example_database",
     "fuzz_settings",
     "hypothesis_settings",
     "parse_options",
 ]
 
 #: The plugin's fuzz options: name (``--NAME``, ini ``wsspec_NAME`` with
-#: underscores), help. The plugin adds them to its option table.
-OPTIONS: tuple[tuple[str, str], ...] = (
-    ("fuzz-profile", "fuzz section: ci (default: derandomized, small), dev or deep"),
-    ("fuzz-examples", "fuzz section: examples per case (overrides the profile)"),
-    ("fuzz-budget", "fuzz section: seconds of generation per case (overrides the profile)"),
-    ("fuzz-seed", "fuzz section: seed the search, which then repeats exactly"),
-    ("fuzz-db", "fuzz section: directory of the example database (shareable across runs)"),
+#: underscores), metavar, help. The plugin adds them to its option table.
+OPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("fuzz-profile", "NAME", "fuzz section: ci (default: derandomized, small), dev or deep"),
+    ("fuzz-examples", "N", "fuzz section: examples per case (overrides the profile)"),
+    ("fuzz-budget", "S", "fuzz section: seconds of generation per case (overrides the profile)"),
+    ("fuzz-seed", "N", "fuzz section: seed the search, which then repeats exactly"),
+    ("fuzz-db", "DIR", "fuzz section: example database, a directory or a redis:// URL "
+     "(shared across runs and machines)"),
 )
 
 
@@ -85,7 +90,9 @@ class FuzzSettings:
     max_examples: int
     budget: float
     seed: int | None = None
-    database: Path | None = None
+    #: A directory, or a ``redis://`` URL (Hypothesis' Redis database, which
+    #: needs the ``redis`` package): where failing examples are kept.
+    database: str | None = None
 
     @property
     def derandomize(self) -> bool:
@@ -134,11 +141,26 @@ def parse_options(*, profile: str | None = None, examples: Any = None, budget: A
         except (TypeError, ValueError):
             raise FuzzOptionError(f"--fuzz-seed: expected a whole number, got {seed!r}") from None
     if database is not None:
-        path = Path(database)
-        if path.exists() and not path.is_dir():
+        if database.startswith(("redis://", "rediss://", "unix://")):
+            if importlib.util.find_spec("redis") is None:
+                raise FuzzOptionError(f"--fuzz-db: {database} needs the redis package "
+                                      "(pip install redis)")
+        elif Path(database).exists() and not Path(database).is_dir():
             raise FuzzOptionError(f"--fuzz-db: {database} exists and is not a directory")
-        settings = replace(settings, database=path)
+        settings = replace(settings, database=database)
     return settings
+
+
+def example_database(spec: str) -> Any:
+    """The Hypothesis example database ``spec`` names: a directory, or a Redis URL."""
+    if spec.startswith(("redis://", "rediss://", "unix://")):
+        from hypothesis.extra.redis import RedisExampleDatabase
+
+        redis = importlib.import_module("redis")  # optional: checked by parse_options
+        return RedisExampleDatabase(redis.Redis.from_url(spec))
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
+    return DirectoryBasedExampleDatabase(spec)
 
 
 def hypothesis_settings(profile: FuzzProfile) -> HypothesisSettings:

@@ -1,0 +1,39 @@
+"""The conversation DSL against the reference server, on real sockets."""
+
+from __future__ import annotations
+
+from harness.conversation import Client, Target
+from harness.driver import run_with
+from harness.profile import HeartbeatPolicy, TargetProfile
+from harness.protocol.frames import Frame, Opcode
+from harness.verdicts import CaseRecord
+from targets.reference import run_in_thread
+
+
+def test_pongs_to_server_pings_never_land_inside_a_frame_written_in_pieces() -> None:
+    """A heartbeat ping that arrives while a case writes a frame in pieces is
+    answered after the frame, not in the middle of it."""
+    profile = TargetProfile(heartbeat=HeartbeatPolicy(ping_interval=0.05, timeout=2.0))
+    server = run_in_thread(profile)
+    record = CaseRecord("test.pieces", "misc", "", "", "", None)
+    client = Client(Target(url=server.url, profile=profile), record)
+
+    async def conversation() -> None:
+        ws = await client.open()
+        wire = ws.encode_frames([Frame(Opcode.TEXT, b"piece by piece " * 10)])
+        pieces = [wire[i:i + 40] for i in range(0, len(wire), 40)]
+        for piece in pieces[:-1]:
+            await ws.send_raw(piece)
+            assert await ws.next_event(0.15) is None  # pings came, their pongs wait
+        await ws.send_raw(pieces[-1])
+        await ws.expect_message("piece by piece " * 10)
+        await ws.close()
+        await client.aclose()
+
+    try:
+        run_with("asyncio", conversation)
+    finally:
+        server.stop()
+    pongs = [e for e in record.wirelog.all_entries()
+             if e.kind == "frame" and e.dir == "out" and e.data["opcode"] == "PONG"]
+    assert pongs, "the server's pings were never answered"
