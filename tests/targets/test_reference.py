@@ -23,6 +23,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from harness import credentials
 from harness.profile import (
     AuthPolicy,
     DeflatePolicy,
@@ -534,7 +535,12 @@ def test_cli_prints_its_url_and_stops_on_sigterm() -> None:
         line = process.stdout.readline()
         assert line.startswith("wsspec reference server listening on ws://127.0.0.1:")
         port = int(line.rsplit(":", 1)[1].rstrip("/\n"))
-        assert Raw(port).open().status == 101
+        profile = load_profile(PROFILES / "reference.toml")
+        assert profile.auth is not None  # the profile is enforced: credentials are needed
+        assert Raw(port).open().status == 401
+        token = credentials.valid_token(profile.auth)
+        authorised = credentials.present(build_request("127.0.0.1", "/"), "bearer", token, "")
+        assert Raw(port).open(authorised).status == 101
         process.send_signal(signal.SIGTERM)
         assert process.wait(DEADLINE) == 0
     finally:
