@@ -1,0 +1,231 @@
+"""The oracle: what a conforming server must do with any sequence of client frames.
+
+Theory of operation
+-------------------
+The oracle does not hold a table of rules of its own. It plays the server's
+side of the sans-IO core: every client frame is fed, one frame at a time,
+into a :class:`~harness.protocol.messages.Receiver` built as a server builds
+it (``expect_masked=True``, the profile's message cap, the negotiated
+permessage-deflate inflater), and the server's reactions follow from what the
+receiver returns:
+
+* a completed :class:`~harness.protocol.messages.Message` is echoed, same
+  opcode, same (inflated) data, when the profile says the target echoes;
+* a PING is answered by a PONG with its payload (RFC 6455 5.5.2);
+* a PONG needs no answer;
+* a CLOSE (that passed the core's checks) is answered by a close frame and
+  ends the conversation (5.5.1): frames after it are never processed;
+* a :class:`~harness.protocol.errors.ProtocolViolation` fails the connection
+  with the violation's close code at that frame (7.1.7): nothing after it is
+  processed.
+
+Feeding one whole frame at a time fixes the frame at which each rule breaks;
+the core's parser guarantees the verdict does not depend on how the bytes are
+cut, so the same expectation holds whatever TCP writes the frames travel in.
+
+Where the RFC leaves a server a choice, the expectation carries a
+``lenient`` alternative, computed the same way on a changed input:
+
+* RFC 6455 5.2 asks a *sender* for the minimal length encoding and says
+  nothing of a receiver: failing the connection on a longer length field (the
+  core's choice) or processing the frame are both right, so the alternative
+  feeds that frame re-encoded minimally;
+* RFC 6455 8.1 lets an endpoint notice invalid UTF-8 in a fragmented text
+  message at the fragment that breaks it or only once the message is
+  complete (Autobahn|Testsuite grades the latter non-strict): the
+  alternative judges UTF-8 on whole messages, text frames reaching the
+  receiver as binary and each completed message checked with the core's
+  validator.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from harness.protocol.close import parse_close_payload
+from harness.protocol.deflate import DeflateParams, Inflater
+from harness.protocol.errors import ProtocolViolation, Violation
+from harness.protocol.frames import Frame, Opcode, opcode_name
+from harness.protocol.messages import Message, Receiver
+from harness.protocol.utf8 import is_valid_utf8
+
+__all__ = ["Ending", "EndingKind", "Expectation", "Reaction", "predict"]
+
+#: The cap on a message when the profile declares none (the suite's own cap).
+DEFAULT_MAX_MESSAGE = 64 * 2**20
+
+
+class EndingKind(enum.Enum):
+    """How the conversation ends, once every frame has been processed."""
+
+    #: No close, no violation: the connection stays open.
+    OPEN = "open"
+    #: The client sent a close frame: the server answers it and closes TCP.
+    CLOSE = "close"
+    #: A frame broke a rule: the server fails the connection.
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """One frame the server must send: an echo or a pong, caused by frame ``frame_index``."""
+
+    kind: str  # "echo" | "pong"
+    opcode: int
+    data: bytes
+    frame_index: int
+
+    def describe(self) -> str:
+        shown = self.data[:24].hex(" ") + (" …" if len(self.data) > 24 else "")
+        what = f"echo {opcode_name(self.opcode)}" if self.kind == "echo" else "PONG"
+        return f"{what} of {len(self.data)} bytes [{shown}] (for frame #{self.frame_index + 1})"
+
+
+@dataclass(frozen=True)
+class Ending:
+    """The end of the conversation: where (``frame_index``, or None when it stays
+    open), how, the close codes the server may send, and the rule broken."""
+
+    kind: EndingKind
+    frame_index: int | None = None
+    codes: tuple[int | None, ...] = ()
+    violation: ProtocolViolation | None = field(default=None, compare=False)
+
+    def describe(self) -> str:
+        if self.kind is EndingKind.OPEN:
+            return "the connection stays open"
+        where = f"frame #{(self.frame_index or 0) + 1}"
+        if self.kind is EndingKind.CLOSE:
+            shown = " or ".join("an empty close" if c is None else str(c) for c in self.codes)
+            return f"the close of {where} answered ({shown}), then TCP closed"
+        assert self.violation is not None
+        return (f"the connection failed with close code {self.codes[0]} at {where}: "
+                f"{self.violation.violation.value} ({self.violation.violation.section}: "
+                f"{self.violation.detail})")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Everything a conforming server does with a sequence of client frames."""
+
+    reactions: tuple[Reaction, ...]
+    ending: Ending
+    #: Another behaviour a server may have instead, or None: processing a frame
+    #: whose length field is longer than needed (graded ``pass``), noticing
+    #: invalid UTF-8 only at the end of its message (``non-strict``).
+    lenient: Expectation | None = None
+    #: ``"pass"`` or ``"non-strict"``: the grade of a server that behaves as ``lenient``.
+    lenient_grade: str = field(default="pass", compare=False)
+    #: What the lenient behaviour is, in words, for reports.
+    lenient_note: str = field(default="", compare=False)
+
+    def describe(self) -> list[str]:
+        lines = [r.describe() for r in self.reactions]
+        lines.append(self.ending.describe())
+        return lines
+
+    def reactions_for(self, start: int, end: int) -> list[Reaction]:
+        """The reactions caused by frames ``start`` to ``end - 1``."""
+        return [r for r in self.reactions if start <= r.frame_index < end]
+
+    def ends_within(self, start: int, end: int) -> bool:
+        index = self.ending.frame_index
+        return index is not None and start <= index < end
+
+
+def _receiver(max_message_size: int, deflate: DeflateParams | None) -> Receiver:
+    decompressor = None
+    if deflate is not None:
+        # The server inflates what the client compressed: the client's parameters.
+        decompressor = Inflater(window_bits=deflate.client_max_window_bits,
+                                no_context_takeover=deflate.client_no_context_takeover)
+    return Receiver(expect_masked=True, max_frame_size=max_message_size + 2**16,
+                    max_message_size=max_message_size, decompressor=decompressor)
+
+
+def _run(frames: Sequence[Frame], *, echo: bool, max_message_size: int,
+         deflate: DeflateParams | None, utf8_per_message: bool) -> Expectation:
+    receiver = _receiver(max_message_size, deflate)
+    reactions: list[Reaction] = []
+    texts: list[bool] = []  # whether each message in progress started as TEXT
+    for index, frame in enumerate(frames):
+        fed = frame
+        if utf8_per_message and frame.opcode == Opcode.TEXT:
+            fed = replace(frame, opcode=Opcode.BINARY)
+        if fed.opcode in (Opcode.TEXT, Opcode.BINARY):
+            texts.append(frame.opcode == Opcode.TEXT)
+        try:
+            events = receiver.feed(fed.encode())
+        except ProtocolViolation as exc:
+            return Expectation(tuple(reactions), _fail(index, exc))
+        for event in events:
+            if isinstance(event, Message):
+                opcode = Opcode.TEXT if texts and texts[-1] else event.opcode
+                texts.clear()
+                if utf8_per_message and opcode == Opcode.TEXT and not is_valid_utf8(event.data):
+                    late = ProtocolViolation(
+                        Violation.INVALID_UTF8, "text message is not UTF-8 (judged at its end)")
+                    return Expectation(tuple(reactions), _fail(index, late))
+                if echo:
+                    reactions.append(Reaction("echo", opcode, event.data, index))
+            elif event.opcode == Opcode.PING:
+                reactions.append(Reaction("pong", Opcode.PONG, event.payload, index))
+            elif event.opcode == Opcode.CLOSE:
+                code = parse_close_payload(event.payload).code
+                codes: tuple[int | None, ...] = (None, 1000) if code is None else (code, 1000)
+                if code == 1000:
+                    codes = (1000,)
+                return Expectation(tuple(reactions), Ending(EndingKind.CLOSE, index, codes))
+    return Expectation(tuple(reactions), Ending(EndingKind.OPEN))
+
+
+def _fail(index: int, exc: ProtocolViolation) -> Ending:
+    return Ending(EndingKind.FAIL, index, (exc.close_code,), exc)
+
+
+def _predict(frames: Sequence[Frame], *, echo: bool, max_message_size: int,
+             deflate: DeflateParams | None, utf8_per_message: bool) -> Expectation:
+    expectation = _run(frames, echo=echo, max_message_size=max_message_size, deflate=deflate,
+                       utf8_per_message=utf8_per_message)
+    violation = expectation.ending.violation
+    index = expectation.ending.frame_index
+    if violation is None or index is None:
+        return expectation
+    failing = frames[index]
+    if violation.violation is Violation.NON_MINIMAL_LENGTH:
+        # RFC 6455 5.2 binds the sender only: processing the frame is as good.
+        fixed = [*frames[:index], replace(failing, length_form=None), *frames[index + 1:]]
+        alternative = _predict(fixed, echo=echo, max_message_size=max_message_size,
+                               deflate=deflate, utf8_per_message=utf8_per_message)
+        return replace(expectation, lenient=alternative, lenient_grade="pass",
+                       lenient_note=f"frame #{index + 1}'s longer than needed length field was "
+                       "accepted (RFC6455 5.2 binds only the sender)")
+    if (violation.violation is Violation.INVALID_UTF8 and not utf8_per_message
+            and failing.opcode != Opcode.CLOSE
+            and not (failing.fin and failing.opcode == Opcode.TEXT)):
+        alternative = _predict(frames, echo=echo, max_message_size=max_message_size,
+                               deflate=deflate, utf8_per_message=True)
+        if alternative != expectation:
+            return replace(expectation, lenient=alternative, lenient_grade="non-strict",
+                           lenient_note="invalid UTF-8 was noticed only at the end of its "
+                           "message (RFC6455 8.1 prefers failing at once)")
+    return expectation
+
+
+def predict(
+    frames: Sequence[Frame],
+    *,
+    echo: bool = True,
+    max_message_size: int | None = None,
+    deflate: DeflateParams | None = None,
+) -> Expectation:
+    """What a conforming server does with ``frames`` (see the module docstring).
+
+    ``echo`` says the target echoes messages (profile ``echo``);
+    ``max_message_size`` is the profile's cap (``limits.max_message_size``);
+    ``deflate`` the permessage-deflate parameters agreed in the handshake.
+    """
+    return _predict(frames, echo=echo, max_message_size=max_message_size or DEFAULT_MAX_MESSAGE,
+                    deflate=deflate, utf8_per_message=False)

@@ -1,0 +1,393 @@
+"""Playing one fuzz example against a live target and judging it by the oracle.
+
+Theory of operation
+-------------------
+A :class:`~harness.fuzz.script.Conversation` is played step by step on one
+connection opened through the conversation DSL, so every frame the target
+sends is parsed by the suite's strict receiver. After each step the client
+waits, under one deadline (the case timeout), for the reactions the oracle
+predicts for that step:
+
+* a step after which the connection stays open ends with a *sync ping* of
+  the client's own (payload ``wsspec-sync-N``): its pong proves the target
+  has processed the step, so what has not come by then never will, and
+  anything unexpected has shown itself. Echoes may still follow the pong
+  (an application echoes later than the protocol layer pongs), and are
+  waited for;
+* the step in which the oracle ends the conversation waits for the close
+  frame (or the TCP close) that ends it, then for the TCP close. When the
+  connection should fail and nothing has come after a short grace, a ping
+  asks whether the target is still processing: its pong is a failure.
+
+Echoes must arrive in order and exactly; a pong answers a ping of this
+conversation (a skipped pong is allowed when a later one came: RFC 6455
+5.5.3), or is an unsolicited pong (allowed, and ignored). Grading follows the
+DSL's ``expect_*``: a MUST broken fails; a failure or close without a close
+frame, or before the reactions to earlier frames were sent, is non-strict;
+a close answered with another valid code than the client's is non-strict.
+
+Every byte the client writes is fixed by the example (frames carry their
+mask keys, sync pings and close replies use fixed keys, the handshake a fixed
+key), so a replay puts the same bytes on the wire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from harness.conversation import Client, Connection, Target
+from harness.driver import run_with
+from harness.driver.base import StreamEnd
+from harness.protocol.close import encode_close_payload, is_valid_on_wire, parse_close_payload
+from harness.protocol.deflate import DeflateOffer
+from harness.protocol.errors import HandshakeViolation
+from harness.protocol.frames import Frame, Opcode, opcode_name
+from harness.protocol.handshake import (
+    HandshakeRequest,
+    RequestParser,
+    check_request,
+    check_response,
+)
+from harness.protocol.messages import Message
+from harness.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
+
+from .oracle import EndingKind, Expectation, Reaction, predict
+from .script import Conversation, HandshakeProbe, Step
+
+__all__ = [
+    "HANDSHAKE_KEY",
+    "SYNC_MASK",
+    "Outcome",
+    "play_conversation",
+    "play_handshake",
+    "run_example",
+]
+
+#: The Sec-WebSocket-Key of every fuzz handshake (RFC 6455 1.3's example), so
+#: that a replay sends the same bytes.
+HANDSHAKE_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
+#: Mask key of the frames the runner adds itself: sync pings, close replies.
+SYNC_MASK = b"\x5a\xa5\x0f\xf0"
+#: Seconds the step that should fail the connection waits before a ping asks
+#: whether the target is still processing.
+_GRACE = 0.05
+#: How many of the oracle's alternatives are tried, each on a new connection.
+_MAX_ALTERNATIVES = 4
+
+
+@dataclass
+class Outcome:
+    """The verdict on one example, with what was expected and observed."""
+
+    verdict: Verdict = Verdict.PASS
+    expected: str = ""
+    observed: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict is Verdict.FAIL
+
+
+class _Mismatch(Exception):
+    def __init__(self, expected: str, observed: str) -> None:
+        super().__init__(observed)
+        self.expected = expected
+        self.observed = observed
+
+
+def _show_event(event: Frame | Message | StreamEnd | None, wait: float) -> str:
+    if event is None:
+        return f"nothing within {wait:g} s"
+    if isinstance(event, StreamEnd):
+        return "the TCP connection closed" if event is StreamEnd.FIN else "the connection reset"
+    if isinstance(event, Message):
+        data = event.data[:24].hex(" ") + (" …" if len(event.data) > 24 else "")
+        return f"{opcode_name(event.opcode)} message of {len(event.data)} bytes [{data}]"
+    if event.opcode == Opcode.CLOSE:
+        info = parse_close_payload(event.payload)
+        return "close frame " + ("without a code" if info.code is None else f"code {info.code}")
+    return f"{opcode_name(event.opcode)} frame [{event.payload[:24].hex(' ')}]"
+
+
+class _Judge:
+    """Matches the target's events against one step's expected reactions."""
+
+    def __init__(self, conn: Connection, reactions: list[Reaction], outcome: Outcome) -> None:
+        self.conn = conn
+        self.echoes = deque(r for r in reactions if r.kind == "echo")
+        self.pongs = deque(r for r in reactions if r.kind == "pong")
+        self.outcome = outcome
+        self.seen: list[str] = []
+
+    def awaited(self) -> str:
+        parts = [r.describe() for r in self.echoes] + [r.describe() for r in self.pongs]
+        return "; ".join(parts) if parts else "nothing more"
+
+    def take(self, event: Frame | Message, expected: str) -> None:
+        """Account for an echo or a pong; anything else is a mismatch."""
+        self.seen.append(_show_event(event, 0))
+        if isinstance(event, Message):
+            if not self.echoes:
+                raise _Mismatch(expected, f"an unexpected {_show_event(event, 0)}")
+            want = self.echoes[0]
+            if event.opcode != want.opcode or event.data != want.data:
+                raise _Mismatch(want.describe() + " (RFC6455 6.2)",
+                                _show_event(event, 0))
+            self.echoes.popleft()
+            return
+        if event.opcode == Opcode.PONG:
+            payloads = [r.data for r in self.pongs]
+            if event.payload in payloads:
+                # Pongs for earlier pings may be skipped (RFC 6455 5.5.3 MAY).
+                while self.pongs[0].data != event.payload:
+                    self.pongs.popleft()
+                self.pongs.popleft()
+            return  # otherwise an unsolicited pong (RFC 6455 5.5.3): ignored
+        if event.opcode == Opcode.PING:
+            return  # a heartbeat after the client's close, when pings are no longer answered
+        raise _Mismatch(expected, f"an unexpected {_show_event(event, 0)}")
+
+
+async def _write_step(conn: Connection, step: Step) -> None:
+    for frame in step.frames:
+        entry = frame.to_dict()
+        entry["describe"] = frame.describe()
+        conn.wirelog.frame("out", entry)
+        if frame.opcode == Opcode.CLOSE:
+            conn.close_sent = True
+    for piece in step.writes:
+        if await conn.send_raw(piece) is not None:
+            return  # the target has gone; what it sent before is judged next
+
+
+async def _send_own(conn: Connection, opcode: int, payload: bytes) -> None:
+    frame = Frame(opcode, payload, mask_key=SYNC_MASK)
+    entry = frame.to_dict()
+    entry["describe"] = frame.describe() + " (sent by the fuzzer)"
+    conn.wirelog.frame("out", entry)
+    if opcode == Opcode.CLOSE:
+        conn.close_sent = True
+    await conn.send_raw(frame.encode())
+
+
+async def _sync(conn: Connection, judge: _Judge, number: int, wait: float) -> None:
+    """Ping, then take events until its pong and every expected echo came."""
+    payload = f"wsspec-sync-{number}".encode("ascii")
+    await _send_own(conn, Opcode.PING, payload)
+    expected = ("the reactions to the step (" + judge.awaited() + "), then the pong of the "
+                f"fuzzer's ping {payload.decode()!r}; the connection stays open")
+    deadline = conn.driver.clock() + wait
+    synced = False
+    while not synced or judge.echoes:
+        remaining = max(0.0, deadline - conn.driver.clock())
+        event = await conn.next_event(remaining)
+        if event is None or isinstance(event, StreamEnd):
+            observed = _show_event(event, wait)
+            if judge.seen:
+                observed = ", ".join(judge.seen) + ", then " + observed
+            raise _Mismatch(expected, observed)
+        if isinstance(event, Frame) and event.opcode == Opcode.PONG and event.payload == payload:
+            synced = True
+            continue
+        judge.take(event, expected)
+
+
+async def _finish(conn: Connection, judge: _Judge, expectation: Expectation,
+                  wait: float) -> None:
+    """The step that ends the conversation: reactions, then the close or the failure."""
+    ending = expectation.ending
+    expected = "; ".join([r.describe() for r in judge.echoes] + [r.describe() for r in
+                                                                  judge.pongs]
+                         + [ending.describe()])
+    deadline = conn.driver.clock() + wait
+    outcome = judge.outcome
+    # A target that goes on processing past the frame that should fail the
+    # connection is caught by a ping after a short grace, not at the deadline.
+    probe = ending.kind is EndingKind.FAIL and not conn.close_sent
+    payload = b"wsspec-sync-after-failure"
+    while True:
+        remaining = max(0.0, deadline - conn.driver.clock())
+        event = await conn.next_event(min(remaining, _GRACE) if probe else remaining)
+        if event is None and probe:
+            probe = False
+            await _send_own(conn, Opcode.PING, payload)
+            continue
+        if event is None:
+            raise _Mismatch(expected, ", ".join([*judge.seen, _show_event(None, wait)]))
+        if isinstance(event, Frame) and event.opcode == Opcode.PONG and event.payload == payload:
+            raise _Mismatch(expected, ", ".join(
+                [*judge.seen, "the pong of the fuzzer's ping: the connection stayed open"]))
+        if isinstance(event, StreamEnd):
+            if ending.kind is EndingKind.CLOSE:
+                raise _Mismatch(expected, _show_event(event, wait) + " without a close frame")
+            outcome.verdict = outcome.verdict.worse(Verdict.NON_STRICT)
+            outcome.notes.append("the connection was failed by a TCP close without a close "
+                                 "frame (RFC6455 7.1.7 SHOULD send one first)")
+            _missing(judge, outcome)
+            return
+        if isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
+            code = parse_close_payload(event.payload).code
+            if code not in ending.codes:
+                if ending.kind is EndingKind.FAIL or not (code is None or is_valid_on_wire(code)):
+                    raise _Mismatch(expected, _show_event(event, wait))
+                outcome.verdict = outcome.verdict.worse(Verdict.NON_STRICT)
+                outcome.notes.append(f"the close was answered with {_show_event(event, 0)}; "
+                                     "the code received is usually echoed (RFC6455 5.5.1)")
+            _missing(judge, outcome)
+            if not conn.close_sent:
+                await _send_own(conn, Opcode.CLOSE, encode_close_payload(code))
+            await conn.expect_tcp_close(timeout=wait)
+            return
+        judge.take(event, expected)
+
+
+def _missing(judge: _Judge, outcome: Outcome) -> None:
+    if judge.echoes or judge.pongs:
+        outcome.verdict = outcome.verdict.worse(Verdict.NON_STRICT)
+        outcome.notes.append("the connection ended before the target answered earlier frames: "
+                             + judge.awaited())
+
+
+async def _play_once(client: Client, conversation: Conversation, *, depth: int,
+                     request: HandshakeRequest | None) -> tuple[Outcome, bool]:
+    """The outcome against the oracle's expectation after ``depth`` lenient
+    alternatives, and whether a further alternative exists."""
+    target = client.target
+    if request is None:
+        request = client.request(key=HANDSHAKE_KEY)
+    elif conversation.deflate:
+        request = request.without("Sec-WebSocket-Extensions")  # open() adds the offer back
+    conn = await client.open(request, deflate=(DeflateOffer(),) if conversation.deflate else ())
+    profile = target.profile
+    limits = profile.limits
+    expectation = predict(conversation.frames, echo=profile.echo,
+                          max_message_size=limits.max_message_size if limits else None,
+                          deflate=conn.deflate)
+    outcome = Outcome()
+    for _ in range(depth):
+        if expectation.lenient is None:
+            break
+        if expectation.lenient_grade != "pass":
+            outcome.verdict = outcome.verdict.worse(Verdict.NON_STRICT)
+        outcome.notes.append(expectation.lenient_note)
+        expectation = expectation.lenient
+    has_lenient = expectation.lenient is not None
+    outcome.expected = "; ".join(expectation.describe())
+    wait = client.timeout
+    try:
+        for number, (step, start, end) in enumerate(conversation.step_spans(), 1):
+            await _write_step(conn, step)
+            judge = _Judge(conn, expectation.reactions_for(start, end), outcome)
+            if expectation.ends_within(start, end):
+                await _finish(conn, judge, expectation, wait)
+                break
+            await _sync(conn, judge, number, wait)
+        else:
+            if not conversation.steps:
+                await _sync(conn, _Judge(conn, [], outcome), 0, wait)
+    except _Mismatch as exc:
+        return Outcome(Verdict.FAIL, exc.expected, exc.observed, outcome.notes), has_lenient
+    outcome.observed = "as expected" if outcome.verdict is Verdict.PASS else "; ".join(
+        outcome.notes)
+    return outcome, has_lenient
+
+
+async def play_conversation(client: Client, conversation: Conversation, *,
+                            request: HandshakeRequest | None = None) -> Outcome:
+    """Play ``conversation`` on a new connection and judge it (see the module docstring).
+
+    ``request`` is the opening handshake to send (default: the profile's valid
+    request with a fixed key); a replay passes the one recorded.
+
+    A conversation that deviates from the oracle's expectation is played again
+    on a new connection against each of the oracle's lenient alternatives in
+    turn (a longer length field processed: pass; invalid UTF-8 noticed at the
+    end of its message: non-strict); the first one met gives the verdict.
+    """
+    try:
+        outcome, has_lenient = await _play_once(client, conversation, depth=0,
+                                                request=request)
+    except CaseFailed as exc:
+        return Outcome(Verdict.FAIL, exc.expected, exc.observed)
+    depth = 0
+    while outcome.failed and has_lenient and depth < _MAX_ALTERNATIVES:
+        depth += 1
+        try:
+            other, has_lenient = await _play_once(client, conversation, depth=depth,
+                                                  request=request)
+        except CaseFailed:
+            return outcome
+        if not other.failed:
+            return other
+    return outcome
+
+
+async def play_handshake(client: Client, probe: HandshakeProbe) -> Outcome:
+    """Send a mutated opening handshake; the core's server-side rules say whether
+    it must be accepted (a correct 101) or refused (a 4xx, no 101)."""
+    parser = RequestParser()
+    try:
+        request = parser.feed(probe.request)
+        status, problems = (400, ["not a complete HTTP/1.1 request"]) if request is None \
+            else check_request(request)
+    except HandshakeViolation as exc:
+        request, status, problems = None, 400, exc.problems
+    _driver, result = await client.handshake(probe.request, chunks=probe.chunks or None)
+    response = result.response
+    if status == 101 and request is not None:
+        expected = "101 Switching Protocols with a correct Sec-WebSocket-Accept (RFC6455 4.2.2)"
+        if response is None or response.status != 101:
+            return Outcome(Verdict.FAIL, expected, result.describe())
+        keys = request.get("Sec-WebSocket-Key")
+        found = check_response(response, key=keys[0] if keys else "",
+                               subprotocols=[s.strip() for v in request.get(
+                                   "Sec-WebSocket-Protocol") for s in v.split(",")],
+                               extensions_offered=[])
+        if found:
+            return Outcome(Verdict.FAIL, expected, "; ".join(found))
+        return Outcome(Verdict.PASS, expected, result.describe())
+    expected = f"a refusal with a 4xx status, no 101 ({problems[0] if problems else ''})"
+    if response is None:
+        if result.timed_out or result.error:
+            return Outcome(Verdict.FAIL, expected, result.describe())
+        return Outcome(Verdict.NON_STRICT, expected, result.describe(), [
+            "connection dropped without an HTTP status (RFC6455 10.7 SHOULD answer with one)"])
+    if not 400 <= response.status < 500:
+        return Outcome(Verdict.FAIL, expected, result.describe())
+    return Outcome(Verdict.PASS, expected, result.describe())
+
+
+def run_example(target: Target, record: CaseRecord,
+                play: Callable[[Client], Awaitable[Outcome]], *, steps: int = 1) -> Outcome:
+    """Run ``play`` on a fresh client (recording into ``record``) on the target's
+    driver, bounded in time; the client's connections are closed afterwards."""
+    budget = target.timeout * (2 * steps + 6)
+
+    async def body() -> Outcome:
+        client = Client(target, record)
+        try:
+            return await play(client)
+        finally:
+            await client.aclose()
+
+    async def guarded() -> Outcome:
+        if target.driver == "trio":
+            import trio
+
+            with trio.move_on_after(budget):
+                return await body()
+        else:
+            try:
+                return await asyncio.wait_for(body(), budget)
+            except asyncio.TimeoutError:
+                pass
+        raise HarnessError(f"a fuzz example did not finish within {budget:g} s")
+
+    try:
+        return run_with(target.driver, guarded)
+    except CaseFailed as exc:
+        return Outcome(Verdict.FAIL, exc.expected, exc.observed)
