@@ -175,6 +175,24 @@ async def test_connection_token_in_a_list(client: Client, variant: str, shape: s
 
 
 @case(
+    "handshake.unknown_header.{variant}",
+    title="an unknown header field {header} is ignored",
+    rfc="RFC6455 4.2.1 MUST",
+    requirement="Unknown header fields are ignored (4.2.1 item 10, after RFC 2616): a valid "
+    "request that also carries {header}: 1 is accepted with 101.",
+)
+@pytest.mark.parametrize(("variant", "header"), [
+    ("extension-header", "X-Wsspec-Unknown"),
+    ("sec-websocket-prefixed", "Sec-WebSocket-Unknown"),
+])
+async def test_unknown_header_fields_are_ignored(client: Client, variant: str,
+                                                 header: str) -> None:
+    ws = await client.open(client.request().with_header(header, "1"))
+    client.record.observe("101 Switching Protocols", f"{ws.response.status}")
+    await ws.close()
+
+
+@case(
     "handshake.stream.byte_per_write",
     title="a request written one byte per TCP write is accepted",
     rfc="RFC6455 4.2.1 MUST",
