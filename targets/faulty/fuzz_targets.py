@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import signal
 import sys
 from collections import deque
 from collections.abc import Collection
@@ -30,6 +28,7 @@ from harness.protocol.frames import Frame, LengthForm, Opcode, encode_frame
 from harness.protocol.mask import apply_mask
 from harness.protocol.messages import Message
 from harness.protocol.utf8 import Utf8Validator
+from targets.reference.cli import serve_until_signalled
 from targets.reference.server import Behaviour, ReferenceServer
 
 from . import FAULTS, behaviour_with
@@ -332,22 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    asyncio.run(_serve(FuzzFaultServer(behaviour, host=args.host, port=args.port)))
+    server = FuzzFaultServer(behaviour, host=args.host, port=args.port)
+    asyncio.run(serve_until_signalled(server, "faulty"))
     return 0
-
-
-async def _serve(server: ReferenceServer) -> None:
-    await server.start()
-    print(f"wsspec faulty server listening on {server.url}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await server.stop()
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m targets.refere
     except ValueError as exc:
         return _fail(prog, str(exc))
     try:
-        asyncio.run(_serve(server))
+        asyncio.run(serve_until_signalled(server))
     except OSError as exc:
         return _fail(prog, f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", 1)
     except KeyboardInterrupt:  # signal handlers unavailable (Windows)
@@ -84,9 +84,10 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m targets.refere
     return 0
 
 
-async def _serve(server: ReferenceServer) -> None:
+async def serve_until_signalled(server: ReferenceServer, kind: str = "reference") -> None:
+    """Start ``server``, print the line launchers wait for, serve until SIGTERM/SIGINT."""
     await server.start()
-    print(f"wsspec reference server listening on {server.url}", flush=True)
+    print(f"wsspec {kind} server listening on {server.url}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
