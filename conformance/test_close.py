@@ -157,6 +157,11 @@ VALID_CODES = [
 ]
 assert all(classify_close_code(code) is CloseCodeKind.VALID for code, _ in VALID_CODES)
 
+#: codes registered with IANA after RFC 6455, in the range 7.4.2 reserves for the
+#: protocol: an implementation of the RFC alone does not know them, and may answer
+#: them as the reserved codes they are to it, with 1002.
+REGISTERED_AFTER_RFC = {1012, 1013, 1014}
+
 
 @pytest.mark.parametrize(("code", "autobahn"), VALID_CODES)
 @case(
@@ -170,6 +175,16 @@ assert all(classify_close_code(code) is CloseCodeKind.VALID for code, _ in VALID
 async def test_valid_close_code_is_answered(client: Client, code: int,
                                             autobahn: str | None) -> None:
     ws = await client.open()
+    if code in REGISTERED_AFTER_RFC:
+        await ws.send_close(code)
+        info = await expect_close_reply(ws, (code, 1000, 1002))
+        if info.code == 1002:
+            client.record.downgrade(
+                Verdict.INFORMATIONAL,
+                f"{code} answered with 1002: the code is registered with IANA, not defined "
+                "by RFC 6455, whose 7.4.2 reserves 1000-2999; either answer is allowed",
+            )
+        return
     info = await ws.close(code)
     client.record.observe(f"a close frame with {code} or 1000, then TCP close (RFC6455 5.5.1)",
                           f"close frame {_describe(info)}, then TCP close")
@@ -336,6 +351,7 @@ BEFORE_CLOSE = [
 async def test_no_data_after_close(client: Client, name: str, size: int,
                                    autobahn: str | None) -> None:
     ws = await client.open()
+    opened = len(ws.wirelog.all_entries())
     sent: list[str] = []
     if size:
         sent.append(("BAsd7&jh23" * (size // 10 + 1))[:size])
@@ -356,6 +372,20 @@ async def test_no_data_after_close(client: Client, name: str, size: int,
             continue
         if isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
             break
+        answered = any(e.dir == "in" for e in ws.wirelog.all_entries()[opened:])
+        if event is StreamEnd.RESET and answered:
+            # The server had begun to answer when the ping reached a socket it had closed
+            # after its close frame; the reset this draws discards whatever it had not yet
+            # sent (Autobahn 7.1.6 is informational for the same reason).
+            client.record.observe(expected, f"{echoed} of {len(sent)} messages echoed, then "
+                                  "the connection reset before a close frame arrived")
+            client.record.downgrade(
+                Verdict.INFORMATIONAL,
+                "a server that closes TCP at once after the closing handshake draws a reset "
+                "from the ping sent after the client's close, which can discard its pending "
+                "echo and close frame",
+            )
+            return
         raise CaseFailed(expected, _show(event, wait), ws.wirelog.tail())
     info = ws.close_received or CloseInfo(None)
     if info.code != 1000:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from harness.cases import case
-from harness.conversation import Client, Connection
+from harness.conversation import Client, Connection, send_piecewise
 from harness.protocol.close import encode_close_payload
 from harness.protocol.frames import Frame, Opcode
 from harness.verdicts import Verdict
@@ -30,12 +30,13 @@ CHOPS = ("one-write", "write-per-frame", "write-per-byte")
 
 
 async def send_chopped(ws: Connection, frames: Sequence[Frame], chop: str) -> None:
-    """Write ``frames`` in one TCP write, one write per frame, or one per byte."""
-    if chop == "write-per-frame":
-        for frame in frames:
-            await ws.send_frames([frame])
+    """Write ``frames`` in one TCP write, one write per frame, or one per byte
+    (the last two stop once the server has closed, see
+    :func:`~harness.conversation.send_piecewise`)."""
+    if chop == "one-write":
+        await ws.send_frames(frames)
     else:
-        await ws.send_frames(frames, chunks=[1] if chop == "write-per-byte" else None)
+        await send_piecewise(ws, frames, octets=chop == "write-per-byte")
 
 
 def autobahn_by(*keys: str, table: dict[tuple[str, ...], str]) -> Callable[..., str | None]:

@@ -90,6 +90,10 @@ BURST_COUNT = 1000
 
 KINDS = ["text", "binary"]
 
+#: close codes a server may refuse a message with under a limit of its own:
+#: message too big, or a policy (e.g. too many fragments), RFC 6455 7.4.1.
+LIMIT_CODES = (1009, 1008)
+
 
 def autobahn_id(first: int) -> Callable[..., str]:
     """The Autobahn id of a row: section 9.``first`` for text, the next one for binary."""
@@ -200,21 +204,25 @@ async def send_large(ws: Connection, opcode: Opcode, data: bytes, *,
 
 async def refused_by_undeclared_limit(client: Client, ws: Connection, what: str) -> bool:
     """After an expected echo did not come: True when the server refused the
-    message with close 1009 and the profile declares no size limit.
+    message with close 1009 (message too big) or 1008 (policy violation) and
+    the profile declares no size limit.
 
     RFC 6455 10.4 lets an implementation protect itself with limits of its own
     (message size, fragment count); without a declared limit there is no right
-    answer, so the case is informational. The closing handshake is completed.
+    answer, so the case is informational. 7.4.1 gives 1008 to any policy for
+    which no more specific code fits, such as a cap on the number of fragments.
+    The closing handshake is completed.
     """
     info = ws.close_received
     limits = client.profile.limits
     declared = limits is not None and limits.max_message_size is not None
-    if info is None or info.code != 1009 or declared:
+    if info is None or info.code not in LIMIT_CODES or declared:
         return False
-    await ws.send_close(1009)
+    await ws.send_close(info.code)
     await ws.expect_tcp_close()
     client.record.observe(f"{what} echoed unchanged (RFC6455 6.2)",
-                          f"refused with close 1009{f' ({info.reason})' if info.reason else ''}")
+                          f"refused with close {info.code}"
+                          f"{f' ({info.reason})' if info.reason else ''}")
     client.record.downgrade(
         Verdict.INFORMATIONAL,
         "the server enforces a limit of its own that the profile does not declare "

@@ -15,7 +15,12 @@ from __future__ import annotations
 import pytest
 
 from harness.cases import case
-from harness.conversation import Client, expect_failure_after_echo, send_frames
+from harness.conversation import (
+    Client,
+    expect_failure_after_echo,
+    send_frames,
+    send_piecewise,
+)
 from harness.protocol.frames import Frame, Opcode
 
 RESERVED_NON_CONTROL = (0x3, 0x4, 0x5, 0x6, 0x7)
@@ -78,7 +83,8 @@ async def test_reserved_opcode_fails_connection(client: Client, opcode: int,
 async def test_reserved_opcode_after_message_fails_connection(client: Client, opcode: int,
                                                               variant: str) -> None:
     payload, _, octets = VARIANTS[variant]
+    frames = [Frame(Opcode.TEXT, HELLO), Frame(opcode, payload), _PING]
     ws = await client.open()
-    await send_frames(ws, [Frame(Opcode.TEXT, HELLO), Frame(opcode, payload), _PING],
-                      chunks=(1,) if octets else None)
+    # octet by octet, writing stops once the server has closed (see send_piecewise)
+    await (send_piecewise(ws, frames, octets=True) if octets else send_frames(ws, frames))
     await expect_failure_after_echo(ws, HELLO.decode(), (1002,), rule="RFC6455 5.2, 7.1.7")

@@ -18,7 +18,13 @@ from __future__ import annotations
 import pytest
 
 from harness.cases import case
-from harness.conversation import Client, Connection, expect_failure_after_echo, send_frames
+from harness.conversation import (
+    Client,
+    Connection,
+    expect_failure_after_echo,
+    send_frames,
+    send_piecewise,
+)
 from harness.protocol.close import encode_close_payload
 from harness.protocol.frames import Frame, Opcode
 
@@ -74,12 +80,13 @@ def frames_with_rsv(bits: str, opcode: str) -> list[Frame]:
 
 
 async def deliver(ws: Connection, frames: list[Frame], writes: str) -> None:
-    """Send ``frames`` in one TCP write, one write each, or one write per octet."""
-    if writes == "frame-wise":
-        for frame in frames:
-            await send_frames(ws, [frame])
+    """Send ``frames`` in one TCP write, one write each, or one write per octet
+    (the last two stop once the server has closed, see
+    :func:`~harness.conversation.send_piecewise`)."""
+    if writes == "one-write":
+        await send_frames(ws, frames)
     else:
-        await send_frames(ws, frames, chunks=(1,) if writes == "octets" else None)
+        await send_piecewise(ws, frames, octets=writes == "octets")
 
 
 @pytest.mark.parametrize(("bits", "opcode", "writes"), _ROWS)

@@ -1,0 +1,1 @@
+"""The conformance suite against real third-party WebSocket servers (opt-in)."""
