@@ -504,9 +504,14 @@ def pytest_runtest_makereport(item: pytest.Item,
 
 #: the wire log the reports of one run keep, in all cases together (bytes of memory,
 #: estimated; shared out between xdist workers). Every case's log is capped already, but a
-#: target that floods every case would otherwise fill the run's memory, case by case.
-WIRELOG_RUN_BUDGET = 64 * 2**20
-#: entries a case keeps once the budget is spent: the end, where its verdict shows.
+#: target that floods every case would otherwise fill the run's memory, case by case (the
+#: controller of an xdist run holds about four times this estimate). The whole catalogue
+#: against a compliant server keeps about 34 MiB.
+WIRELOG_RUN_BUDGET = 40 * 2**20
+#: the entries of one case's wire log a report keeps: the first and the last ones.
+WIRELOG_REPORT_HEAD = 300
+WIRELOG_REPORT_TAIL = 200
+#: entries a case keeps once the run's budget is spent: the end, where its verdict shows.
 WIRELOG_SPENT_TAIL = 40
 
 _WIRE_BUDGET_KEY = pytest.StashKey["_WireBudget"]()
@@ -519,17 +524,27 @@ class _WireBudget:
         self.left = share
 
     def keep(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """``entries`` (a case's wire log), or its tail once the budget is spent."""
+        """What the report keeps of ``entries`` (a case's wire log): its head and
+        tail, or only the tail once the run's budget is spent."""
+        if len(entries) > WIRELOG_REPORT_HEAD + WIRELOG_REPORT_TAIL:
+            left_out = len(entries) - WIRELOG_REPORT_HEAD - WIRELOG_REPORT_TAIL
+            entries = [*entries[:WIRELOG_REPORT_HEAD],
+                       _note(entries[WIRELOG_REPORT_HEAD], f"{left_out} entries not kept "
+                             "in the report (a case's report keeps its first "
+                             f"{WIRELOG_REPORT_HEAD} and last {WIRELOG_REPORT_TAIL})"),
+                       *entries[-WIRELOG_REPORT_TAIL:]]
         size = sum(_entry_size(entry) for entry in entries)
-        if size <= self.left:
-            self.left -= size
+        if size <= self.left or len(entries) <= WIRELOG_SPENT_TAIL:
+            self.left = max(self.left - size, 0)
             return entries
         kept = entries[-WIRELOG_SPENT_TAIL:]
         self.left = 0
-        note = {"t": kept[0]["t"] if kept else 0.0, "dir": "event",
-                "event": f"{len(entries) - len(kept)} earlier entries not kept: this run's "
-                         f"wire logs reached {WIRELOG_RUN_BUDGET // 2**20} MiB"}
-        return [note, *kept]
+        return [_note(kept[0], f"{len(entries) - len(kept)} earlier entries not kept: this "
+                      f"run's wire logs reached {WIRELOG_RUN_BUDGET // 2**20} MiB"), *kept]
+
+
+def _note(at: dict[str, Any], text: str) -> dict[str, Any]:
+    return {"t": at.get("t", 0.0), "dir": "event", "event": text}
 
 
 def _entry_size(entry: dict[str, Any]) -> int:

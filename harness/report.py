@@ -48,7 +48,11 @@ def write_report(report: Mapping[str, Any], directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "report.json"
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    # Streamed: json.dumps with an indent builds the text from millions of small
+    # pieces held at once, several times the report's own size in memory.
+    with tmp.open("w", encoding="utf-8") as out:
+        json.dump(report, out, indent=1, ensure_ascii=False)
+        out.write("\n")
     tmp.replace(path)
     return path
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 import ssl
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 #: seconds ``aclose`` lets a graceful close (flush, TLS close_notify) take before aborting.
 CLOSE_GRACE = 1.0
@@ -37,6 +39,16 @@ def pieces(data: bytes, chunks: Sequence[int] | None) -> Iterator[bytes]:
         yield bytes(view[start:start + size])
         start += size
         index += 1
+
+
+def numeric_addrinfo(host: str, port: int) -> list[tuple[Any, ...]] | None:
+    """``getaddrinfo`` for a host that is an IP address, answered without a
+    resolver; None for a name (which needs one)."""
+    try:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                  flags=socket.AI_NUMERICHOST)
+    except (OSError, UnicodeError, ValueError):
+        return None
 
 
 def host_port(host: str, port: int) -> str:

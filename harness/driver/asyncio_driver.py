@@ -214,15 +214,21 @@ class AsyncioDriver:
         """Resolve ``host`` and connect to its addresses in turn, within ``deadline``."""
         loop = asyncio.get_running_loop()
         where = shared.host_port(host, port)
-        try:
-            infos = await asyncio.wait_for(
-                loop.getaddrinfo(host, port, type=socket.SOCK_STREAM),
-                max(deadline - loop.time(), 0.0))
-        except asyncio.TimeoutError:
-            raise ConnectFailed(shared.cannot_resolve(host, f"no answer within {timeout} s")
-                                ) from None
-        except (socket.gaierror, UnicodeError) as exc:
-            raise ConnectFailed(shared.cannot_resolve(host, shared.os_reason(exc))) from exc
+        # An IP address needs no resolver: asyncio would still hand it to a worker
+        # thread, which costs more than many a case.
+        numeric = shared.numeric_addrinfo(host, port)
+        if numeric is not None:
+            infos = numeric
+        else:
+            try:
+                infos = await asyncio.wait_for(
+                    loop.getaddrinfo(host, port, type=socket.SOCK_STREAM),
+                    max(deadline - loop.time(), 0.0))
+            except asyncio.TimeoutError:
+                raise ConnectFailed(shared.cannot_resolve(
+                    host, f"no answer within {timeout} s")) from None
+            except (socket.gaierror, UnicodeError) as exc:
+                raise ConnectFailed(shared.cannot_resolve(host, shared.os_reason(exc))) from exc
         errors: list[OSError] = []
         for family, kind, proto, _, sockaddr in infos:
             sock = socket.socket(family, kind, proto)

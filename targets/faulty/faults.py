@@ -703,17 +703,25 @@ class AcceptRsv1(_Rewriting):
         return header
 
 
+#: text frames longer than this are not held back (bytes): a frame declaring an
+#: absurd length must still be refused at its header, and a message over the
+#: size limit at once, as the reference server does.
+_HOLD_LIMIT = 1 << 20
+
+
 class _TextMessageHolder:
     """Holds back every frame of a text message, header and payload, until the
     payload of its final frame is complete, then lets the whole message through
-    at once; other frames pass as they come."""
+    at once. Control frames pass as they come (they may come between
+    fragments); any other data frame, or a text frame over :data:`_HOLD_LIMIT`,
+    first releases what is held, so the parser sees the frames in their order."""
 
     def __init__(self) -> None:
         self._pending = b""  # an incomplete header
         self._payload_left = 0
-        self._holding = False  # the current frame belongs to a text message
-        self._release_after = False  # the current frame is that message's last
-        self._in_text = False
+        self._holding = False  # the current frame's payload is held
+        self._release_after = False  # the current frame is its message's last
+        self._in_text = False  # a held text message is not complete yet
         self._held = bytearray()
 
     def feed(self, data: bytes) -> bytes:
@@ -729,9 +737,14 @@ class _TextMessageHolder:
                 if header is None:
                     break
                 raw, data, self._pending = self._pending[:size], self._pending[size:], b""
-                starts = header.opcode == Opcode.TEXT
-                continues = header.opcode == Opcode.CONTINUATION and self._in_text
-                self._holding = starts or continues
+                data_frame = header.opcode < 0x8
+                text = header.opcode == Opcode.TEXT or (
+                    header.opcode == Opcode.CONTINUATION and self._in_text)
+                self._holding = text and header.length <= _HOLD_LIMIT
+                if data_frame and not self._holding:
+                    out += self._held  # the frames held go first, in order
+                    self._held.clear()
+                    self._in_text = False
                 self._release_after = self._holding and header.fin
                 if self._holding:
                     self._in_text = not header.fin

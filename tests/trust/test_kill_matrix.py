@@ -1,0 +1,72 @@
+"""docs/kill-matrix.md covers every fault, and its generator renders what it ran.
+
+Regenerating the page runs the suite once per fault (minutes), so this test
+does not check the page is current; it checks that it names every fault of
+:data:`targets.faulty.FAULTS`, each with its own section, and that the
+generator's rendering and catch rule work on a small made-up matrix.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from targets.faulty import FAULTS
+
+REPO = Path(__file__).resolve().parents[2]
+DOC = REPO / "docs" / "kill-matrix.md"
+
+
+def _kill_matrix() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("kill_matrix", REPO / "scripts" /
+                                                  "kill_matrix.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("kill_matrix", module)
+    spec.loader.exec_module(module)
+    return sys.modules["kill_matrix"]
+
+
+km = _kill_matrix()
+
+
+def test_doc_lists_every_fault() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    sections = set(re.findall(r"^## (\S+)$", text, flags=re.MULTILINE))
+    rows = set(re.findall(r"^\| \[`([^`]+)`\]", text, flags=re.MULTILINE))
+    missing = sorted(set(FAULTS) - sections)
+    assert not missing, f"{DOC.name} lacks {missing}: run python scripts/kill_matrix.py " \
+                        "--reuse FILE --json FILE"
+    assert set(FAULTS) <= rows
+    assert not sections - set(FAULTS), f"{DOC.name} lists faults that no longer exist"
+
+
+def test_every_fault_is_caught() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert "Faults no case catches" not in text, text[:3000]
+    for count in re.findall(r"^\| \[`[^`]+`\]\(#[^)]+\) \| (\d+) \|", text, flags=re.MULTILINE):
+        assert int(count) > 0
+
+
+def test_catches_are_changes_for_the_worse() -> None:
+    baseline = {"a.1": "pass", "a.2": "pass", "a.3": "fail", "a.4": "informational",
+                "a.5": "pass"}
+    run = {"a.1": "fail", "a.2": "pass", "a.3": "fail", "a.4": "non-strict",
+           "a.5": "informational"}
+    assert km.catches(baseline, run) == {"a.1": "fail", "a.4": "non-strict"}
+
+
+def test_rendering_groups_ids_and_flags_gaps() -> None:
+    matrix = {"f1": {f"x.y.{i}": "fail" for i in range(8)} | {"z.one": "non-strict"},
+              "f2": {}}
+    universe = [*(f"x.y.{i}" for i in range(10)), "x.w.1", "z.one", "z.two", "q.a", "q.b"]
+    matrix["f3"] = {"q.a": "fail", "q.b": "fail"}
+    text = km.render(matrix, {"f1": "rule one", "f2": "rule two", "f3": "rule three"},
+                     cases_run=15, markers="not slow", reference_problems={},
+                     universe=universe)
+    assert "**Faults no case catches:** `f2`" in text
+    assert "`x.y.*` (8 of 10)" in text and "`z.one`" in text and "`q.*` (2)" in text
+    assert "| [`f1`](#f1) | 9 | fail 8, non-strict 1 | x 8, z 1 |" in text
