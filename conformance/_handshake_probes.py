@@ -236,6 +236,10 @@ class Exchange:
                                                           else "")
 
 
+#: the most of an answer an exchange keeps (bytes): every buffer has a cap.
+_MAX_ANSWER = 1 << 20
+
+
 class _Answer:
     """The server's side of an :class:`Exchange`, fed as it arrives."""
 
@@ -261,6 +265,8 @@ class _Answer:
             if out.response is None:
                 out.response = self.parser.feed(data)
                 self.done = out.response is not None and not self.to_end
+            # A server streaming without end: what followed the response is known.
+            self.done = self.done or len(self.received) > _MAX_ANSWER
         except HandshakeViolation as exc:
             out.error = "; ".join(exc.problems)
             self.done = True

@@ -507,12 +507,12 @@ def pytest_runtest_makereport(item: pytest.Item,
 #: target that floods every case would otherwise fill the run's memory, case by case (the
 #: controller of an xdist run holds about four times this estimate). The whole catalogue
 #: against a compliant server keeps about 34 MiB.
-WIRELOG_RUN_BUDGET = 40 * 2**20
+WIRELOG_RUN_BUDGET = 44 * 2**20
 #: the entries of one case's wire log a report keeps: the first and the last ones.
 WIRELOG_REPORT_HEAD = 300
 WIRELOG_REPORT_TAIL = 200
 #: entries a case keeps once the run's budget is spent: the end, where its verdict shows.
-WIRELOG_SPENT_TAIL = 40
+WIRELOG_SPENT_TAIL = 12
 
 _WIRE_BUDGET_KEY = pytest.StashKey["_WireBudget"]()
 

@@ -188,16 +188,7 @@ def _check(name: str, run: km.SuiteRun, bound: float, selected: int | None) -> N
     assert not wrong, f"{where}:\n" + "\n".join(wrong[:20])
 
 
-#: targets the harness does not yet survive within every bound, and why.
-KNOWN_LIMITS = {
-    "endless-frame": pytest.mark.xfail(
-        reason="peak RSS about 360 MB, above the 300 MB bound: each connection may buffer "
-        "up to the 64 MiB frame cap before the frame is refused", strict=False),
-}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=KNOWN_LIMITS.get(n, ()))
-                                  for n in HOSTILE])
+@pytest.mark.parametrize("name", list(HOSTILE))
 def test_suite_survives(name: str, representative: list[str], profile_file: Path,
                         bytecode_cache: Path, tmp_path: Path) -> None:
     run, bound = _run(name, representative, profile_file, bytecode_cache, tmp_path)
