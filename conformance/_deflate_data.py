@@ -137,13 +137,15 @@ def _bitmap(rng: random.Random) -> bytes:
             + b"\x01\x00\x08\x00" + bytes(4) + (width * height).to_bytes(4, "little")
             + bytes(8) + (256).to_bytes(4, "little") + bytes(4))
     columns = [60 * math.sin(x / 37) for x in range(width)]
-    noise = rng.randbytes(width * height)
+    diagonals = [40 * math.sin(k / 59) for k in range(width + height)]
+    jitter = [n % 7 - 3 for n in rng.randbytes(width * height)]
     rows = bytearray()
     for y in range(height):
         wave = math.cos(y / 23)
-        base = [128 + c * wave + 40 * math.sin((x + y) / 59) for x, c in enumerate(columns)]
         start = y * width
-        rows += bytes(int(b + noise[start + x] % 7 - 3) & 0xFF for x, b in enumerate(base))
+        rows += bytes(int(128 + c * wave + d + j) & 0xFF for c, d, j in
+                      zip(columns, diagonals[y:y + width], jitter[start:start + width],
+                          strict=True))
     return header + info + palette + bytes(rows)
 
 

@@ -37,7 +37,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from harness.cases import case
+from harness.cases import TimerCases, case
 from harness.conversation import Client, ConcurrentObservations, Connection, Observation
 from harness.driver.base import StreamEnd
 from harness.profile import HeartbeatPolicy
@@ -290,12 +290,14 @@ TIMERS: dict[str, tuple[Observation, str, str]] = {
 }
 
 
-@pytest.fixture(scope="module")
+HEARTBEAT_CASES = TimerCases("test_heartbeat", "timer",
+                             {key: row[0] for key, row in TIMERS.items()})
+
+
+@pytest.fixture
 def timers(request: pytest.FixtureRequest) -> ConcurrentObservations:
     """The heartbeat observations of the cases this run selected, run at once."""
-    observations = {key: row[0] for key, row in TIMERS.items()}
-    return ConcurrentObservations.of_selected(request.session.items, "test_heartbeat",
-                                              "timer", observations)
+    return HEARTBEAT_CASES.batch(request)
 
 
 @pytest.mark.parametrize(("timer", "title", "requirement"),

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.cases import case
+from harness.cases import TimerCases, case
 from harness.conversation import Client, ConcurrentObservations, Connection, Observation
 from harness.driver.base import StreamEnd
 from harness.protocol.close import CloseInfo, parse_close_payload
@@ -313,12 +313,14 @@ DEADLINES: dict[str, tuple[str, str, Observation]] = {
 }
 
 
-@pytest.fixture(scope="module")
+DEADLINE_CASES = TimerCases("test_handshake_deadline", "client_kind",
+                            {key: row[2] for key, row in DEADLINES.items()})
+
+
+@pytest.fixture
 def handshake_deadlines(request: pytest.FixtureRequest) -> ConcurrentObservations:
     """The handshake-deadline observations of the cases this run selected, run at once."""
-    observations = {key: row[2] for key, row in DEADLINES.items()}
-    return ConcurrentObservations.of_selected(request.session.items, "test_handshake_deadline",
-                                              "client_kind", observations)
+    return DEADLINE_CASES.batch(request)
 
 
 @pytest.mark.parametrize(("client_kind", "title", "requirement"),

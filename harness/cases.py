@@ -9,11 +9,14 @@ test's parameters, so a parametrised family carries one id per member.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
+
+if TYPE_CHECKING:
+    from harness.conversation import ConcurrentObservations, Observation, Target
 
 #: section names are fixed: add new ones, never rename (DESIGN.md).
 SECTIONS = (
@@ -126,3 +129,60 @@ def case_template(obj: Any) -> CaseTemplate | None:
     """The template a test function was decorated with, if any."""
     template = getattr(obj, "wsspec_case", None)
     return template if isinstance(template, CaseTemplate) else None
+
+
+#: every family of timer cases, by test function name (filled as case modules are imported).
+TIMER_CASES: dict[str, TimerCases] = {}
+
+_TIMERS_KEY = pytest.StashKey[dict[str, "ConcurrentObservations"]]()
+
+
+@dataclass(frozen=True, eq=False)
+class TimerCases:
+    """Cases that watch a timer of the target (a heartbeat, a handshake deadline):
+    the calls of the test function ``test_name`` whose parameter ``param`` names
+    one of ``observations``.
+
+    Declared at module level next to the cases. When the run's target is up, the
+    plugin begins the observations of the selected cases at once, in the
+    background (:func:`start_timer_cases`), so a worker runs other cases while
+    the timers run; the cases' fixture returns the batch with :meth:`batch`.
+    """
+
+    test_name: str
+    param: str
+    observations: Mapping[str, Observation]
+
+    def __post_init__(self) -> None:
+        TIMER_CASES[self.test_name] = self
+
+    def batch(self, request: pytest.FixtureRequest) -> ConcurrentObservations:
+        """This run's observations of the family (made, not begun, if the plugin
+        did not begin them)."""
+        batches = request.session.stash.setdefault(_TIMERS_KEY, {})
+        if self.test_name not in batches:
+            batches[self.test_name] = self._select(request.session.items)
+        return batches[self.test_name]
+
+    def _select(self, items: Iterable[pytest.Item]) -> ConcurrentObservations:
+        from harness.conversation import ConcurrentObservations
+
+        return ConcurrentObservations.of_selected(items, self.test_name, self.param,
+                                                  self.observations)
+
+
+def start_timer_cases(session: pytest.Session, target: Target,
+                      runnable: Callable[[pytest.Item], bool]) -> list[ConcurrentObservations]:
+    """Begin, in the background, the observations of every selected timer case
+    that ``runnable`` lets run (its profile needs met); returns the batches begun.
+    Under xdist every worker begins them, not knowing which worker will run the
+    cases: watching a timer costs a connection, not time."""
+    items = [item for item in session.items if runnable(item)]
+    batches = session.stash.setdefault(_TIMERS_KEY, {})
+    started = []
+    for timers in TIMER_CASES.values():
+        batch = timers._select(items)
+        batches[timers.test_name] = batch
+        batch.start(target)
+        started.append(batch)
+    return started

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness import credentials
-from harness.driver import make_driver
+from harness.driver import make_driver, running_trio
+from harness.driver.background import BackgroundRun
 from harness.driver.base import ConnectFailed, Driver, DriverError, StreamEnd, TLSOptions
 from harness.profile import TargetAddress, TargetProfile
 from harness.protocol.close import CloseInfo, encode_close_payload, parse_close_payload
@@ -698,12 +699,23 @@ class Connection:
         return None
 
 
-def _frame_entry(frame: Frame, declared_length: int | None = None) -> dict[str, object]:
-    entry = frame.to_dict()
-    entry["describe"] = frame.describe()
-    if declared_length is not None:
-        entry["declared_length"] = declared_length
-    return entry
+#: frames up to this payload size are logged lazily (see _frame_entry).
+_LAZY_ENTRY_PAYLOAD = 4096
+
+
+def _frame_entry(frame: Frame, declared_length: int | None = None,
+                 ) -> dict[str, object] | Callable[[], dict[str, object]]:
+    """The wire log record of ``frame``: for a small frame, made only if the log is
+    read (most entries of a long case are only counted); a large one is recorded
+    at once, so the log never holds its payload."""
+    def entry() -> dict[str, object]:
+        record = frame.to_dict()
+        record["describe"] = frame.describe()
+        if declared_length is not None:
+            record["declared_length"] = declared_length
+        return record
+
+    return entry if len(frame.payload) <= _LAZY_ENTRY_PAYLOAD else entry()
 
 
 def _split(values: Sequence[str]) -> list[str]:
@@ -873,7 +885,7 @@ async def gather(*calls: Callable[[], Awaitable[Any]]) -> list[Any]:
         except Exception as exc:  # kept for after the others have finished
             errors.append(exc)
 
-    if _running_trio():
+    if running_trio():
         import trio
 
         async with trio.open_nursery() as nursery:
@@ -888,14 +900,6 @@ async def gather(*calls: Callable[[], Awaitable[Any]]) -> list[Any]:
     return results
 
 
-def _running_trio() -> bool:
-    try:
-        import trio
-
-        trio.lowlevel.current_task()
-    except (ImportError, RuntimeError):
-        return False
-    return True
 
 
 #: what a case body does, given its client.
@@ -917,6 +921,8 @@ class ConcurrentObservations:
     def __init__(self, observations: Mapping[str, Observation]) -> None:
         self._waiting = dict(observations)
         self._done: dict[str, tuple[CaseRecord, BaseException | None]] = {}
+        self._background: BackgroundRun | None = None
+        self._in_background: set[str] = set()
 
     @classmethod
     def of_selected(cls, items: Iterable[Any], test_name: str, param: str,
@@ -931,6 +937,12 @@ class ConcurrentObservations:
 
     async def take(self, key: str, client: Client) -> None:
         """Grade ``client``'s case by the observation ``key`` (run now if need be)."""
+        if key not in self._done and key in self._in_background:
+            assert self._background is not None
+            await self._background.wait()
+            if key not in self._done:
+                raise HarnessError(f"the observation {key!r}, started when the run began, "
+                                   f"ended without a result: {self._background.error!r}")
         if key not in self._done:
             if key not in self._waiting:
                 raise HarnessError(f"no observation {key!r} was planned for this run")
@@ -948,6 +960,24 @@ class ConcurrentObservations:
         into.notes.extend(record.notes)
         if error is not None:
             raise error
+
+    def start(self, target: Target) -> None:
+        """Begin every observation not yet run, now, at once, on an event loop
+        of their own in a thread: the run's other cases go on meanwhile, and a
+        :meth:`take` only waits for what is left of the timers."""
+        if not self._waiting:
+            return
+        waiting = dict(self._waiting)
+        self._in_background.update(waiting)
+        self._background = BackgroundRun(target.driver,
+                                         functools.partial(self._run_waiting, target))
+        self._background.start()
+
+    def stop(self) -> None:
+        """Stop observations begun by :meth:`start` (at the end of the run:
+        those whose cases ran elsewhere, on another xdist worker)."""
+        if self._background is not None:
+            self._background.cancel()
 
     async def _run_waiting(self, target: Target) -> None:
         import pytest

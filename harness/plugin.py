@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from harness.baseline import Baseline, BaselineError, Judgement, load_baseline, tally
-from harness.cases import SECTIONS, CaseInfo, case_template
+from harness.cases import SECTIONS, CaseInfo, case_template, start_timer_cases
 from harness.fuzz.settings import OPTIONS as FUZZ_OPTIONS
 from harness.fuzz.settings import fuzz_settings
 from harness.launcher import LaunchedTarget, LaunchError, launch, probe
@@ -33,7 +33,7 @@ from harness.wirelog import WireLog
 if TYPE_CHECKING:
     # The conversation pulls in the whole protocol core and the drivers; a
     # plain pytest run that never names a target should not pay for them.
-    from harness.conversation import Client, Target
+    from harness.conversation import Client, ConcurrentObservations, Target
     from harness.driver.base import TLSOptions
 
 DRIVER_NAMES = ("asyncio", "trio")
@@ -313,11 +313,19 @@ def wsspec_target(request: pytest.FixtureRequest) -> Generator[Target, None, Non
 
         running = run_in_thread(settings.profile)
         url = running.url
+    timers: list[ConcurrentObservations] = []
     try:
-        yield Target(url=url, profile=settings.profile, driver=settings.driver,
-                     tls=settings.tls, timeout=settings.case_timeout,
-                     heartbeat_tolerance=settings.heartbeat_tolerance)
+        target = Target(url=url, profile=settings.profile, driver=settings.driver,
+                        tls=settings.tls, timeout=settings.case_timeout,
+                        heartbeat_tolerance=settings.heartbeat_tolerance)
+        timers = start_timer_cases(
+            request.session, target,
+            lambda item: INFO_KEY in item.stash and not _missing(item.stash[INFO_KEY],
+                                                                  settings.profile))
+        yield target
     finally:
+        for batch in timers:
+            batch.stop()
         if running is not None:
             running.stop()
 
@@ -351,6 +359,11 @@ _CAPABILITY_CHECKS: dict[str, Callable[[TargetProfile], bool]] = {
 }
 
 
+def _missing(info: CaseInfo, profile: TargetProfile) -> list[str]:
+    """What the case needs that the profile does not declare."""
+    return [need for need in info.needs if not _CAPABILITY_CHECKS[need](profile)]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     info = item.stash.get(INFO_KEY, None)
@@ -358,8 +371,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     item.stash[RECORD_KEY] = CaseRecord(info.id, info.section, info.title, info.rfc,
                                         info.requirement, info.autobahn)
-    profile = item.config.stash[SETTINGS_KEY].profile
-    missing = [need for need in info.needs if not _CAPABILITY_CHECKS[need](profile)]
+    missing = _missing(info, item.config.stash[SETTINGS_KEY].profile)
     if missing:
         pytest.skip(f"unsupported: the profile does not declare {', '.join(missing)}")
 

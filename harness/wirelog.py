@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -22,14 +23,28 @@ Direction = Literal["out", "in", "event"]
 CHUNK_KEEP = 4096
 
 
-@dataclass
 class WireEntry:
-    """One line of the wire log. ``t`` is seconds since the log started."""
+    """One line of the wire log. ``t`` is seconds since the log started.
 
-    t: float
-    dir: Direction
-    kind: Literal["bytes", "frame", "event"]
-    data: Any
+    ``data`` may be given as a function that makes it: a frame's record is then
+    built only if the entry is read (most of a long case's entries are only
+    counted).
+    """
+
+    __slots__ = ("_data", "dir", "kind", "t")
+
+    def __init__(self, t: float, dir: Direction, kind: Literal["bytes", "frame", "event"],
+                 data: Any) -> None:
+        self.t = t
+        self.dir = dir
+        self.kind = kind
+        self._data = data
+
+    @property
+    def data(self) -> Any:
+        if callable(self._data):
+            self._data = self._data()
+        return self._data
 
     def to_dict(self) -> dict[str, Any]:
         return {"t": round(self.t, 6), "dir": self.dir, self.kind: self.data}
@@ -79,8 +94,10 @@ class WireLog:
             record["truncated"] = True
         self._add(direction, "bytes", record, len(kept))
 
-    def frame(self, direction: Literal["out", "in"], frame: dict[str, Any]) -> None:
-        """Record a frame sent or parsed, as ``Frame.to_dict()``."""
+    def frame(self, direction: Literal["out", "in"],
+              frame: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+        """Record a frame sent or parsed, as ``Frame.to_dict()`` (or a function
+        returning it, called only if the entry is read)."""
         self._add(direction, "frame", frame, 64)
 
     def event(self, text: str) -> None:

@@ -14,10 +14,9 @@ Pick one by name with :func:`make_driver` inside the event loop that
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
-import trio
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from harness.driver.asyncio_driver import AsyncioDriver
 from harness.driver.base import (
@@ -28,8 +27,10 @@ from harness.driver.base import (
     StreamEnd,
     TLSOptions,
 )
-from harness.driver.trio_driver import TrioDriver
 from harness.wirelog import WireLog
+
+if TYPE_CHECKING:
+    from harness.driver.trio_driver import TrioDriver
 
 __all__ = [
     "DRIVERS",
@@ -43,15 +44,44 @@ __all__ = [
     "TrioDriver",
     "make_driver",
     "run_with",
+    "running_trio",
 ]
 
 T = TypeVar("T")
 
-#: driver classes by the name users give on the command line.
+
+def _trio_driver(wirelog: WireLog) -> Driver:
+    # trio is imported by the runs that use it only: it costs every process a start-up.
+    from harness.driver.trio_driver import TrioDriver
+
+    return TrioDriver(wirelog)
+
+
+#: driver factories by the name users give on the command line.
 DRIVERS: dict[str, Callable[[WireLog], Driver]] = {
     "asyncio": AsyncioDriver,
-    "trio": TrioDriver,
+    "trio": _trio_driver,
 }
+
+
+def __getattr__(name: str) -> Any:
+    if name == "TrioDriver":
+        from harness.driver.trio_driver import TrioDriver
+
+        return TrioDriver
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def running_trio() -> bool:
+    """Whether the caller runs inside a trio event loop (asyncio otherwise)."""
+    trio = sys.modules.get("trio")
+    if trio is None:
+        return False
+    try:
+        trio.lowlevel.current_task()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _check_name(name: str) -> None:
@@ -82,5 +112,7 @@ def run_with(driver_name: str, async_fn: Callable[[], Awaitable[T]]) -> T:
         return await async_fn()
 
     if driver_name == "trio":
+        import trio
+
         return trio.run(main)
     return asyncio.run(main())

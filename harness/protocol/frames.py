@@ -86,11 +86,16 @@ def opcode_name(opcode: int) -> str:
 
     ``ValueError`` for a value outside 0–15, which no frame can carry.
     """
-    if not 0 <= opcode <= 0xF:
-        raise ValueError(f"opcode must be 0-15, got {opcode}")
-    if is_reserved(opcode):
-        return f"RESERVED-0x{opcode:X}"
-    return Opcode(opcode).name
+    try:
+        return _OPCODE_NAMES[opcode]
+    except (KeyError, TypeError):
+        raise ValueError(f"opcode must be 0-15, got {opcode}") from None
+
+
+_OPCODE_NAMES: dict[int, str] = {
+    value: f"RESERVED-0x{value:X}" if is_reserved(value) else Opcode(value).name
+    for value in range(16)
+}
 
 
 class LengthForm(enum.IntEnum):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,3 +125,86 @@ def test_only_the_selected_observations_are_planned() -> None:
             await batch.take("b", client())
 
     run_with("asyncio", main)
+
+
+async def sleep(driver: str, seconds: float) -> None:
+    await (trio.sleep(seconds) if driver == "trio" else asyncio.sleep(seconds))
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_started_observations_run_while_the_caller_goes_on(driver: str) -> None:
+    # The observation begins before anyone takes it, and ends once the main thread
+    # says so: it runs on a loop of its own.
+    begun, go_on = threading.Event(), threading.Event()
+
+    async def waits_for_the_caller(c: Client) -> None:
+        begun.set()
+        assert go_on.wait(10)
+        c.record.observe("a drop", "dropped")
+
+    async def fails(c: Client) -> None:
+        del c
+        raise CaseFailed("a ping", "no ping")
+
+    target = Target("ws://127.0.0.1:9/", driver=driver)
+    batch = ConcurrentObservations({"waits": waits_for_the_caller, "fails": fails})
+    batch.start(target)
+    assert begun.wait(10), "start() did not begin the observation"
+    go_on.set()
+    one, two = client(), client()
+
+    async def main() -> None:
+        await batch.take("waits", one)
+        with pytest.raises(CaseFailed, match="no ping"):
+            await batch.take("fails", two)
+
+    run_with(driver, main)
+    assert (one.record.expected, one.record.observed) == ("a drop", "dropped")
+    assert one.record.verdict is Verdict.PASS
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_stop_ends_started_observations_nobody_takes(driver: str) -> None:
+    begun, ended = threading.Event(), threading.Event()
+
+    async def forever(c: Client) -> None:
+        del c
+        begun.set()
+        try:
+            await sleep(driver, 3600)
+        finally:
+            ended.set()
+
+    batch = ConcurrentObservations({"forever": forever})
+    batch.start(Target("ws://127.0.0.1:9/", driver=driver))
+    assert begun.wait(10)
+    started = time.monotonic()
+    batch.stop()
+    assert ended.is_set(), "stop() left the observation running"
+    assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_a_case_waits_for_its_started_observation_without_blocking_its_loop(
+        driver: str) -> None:
+    # While the case awaits the background observation, its own loop still runs other work.
+    async def slow(c: Client) -> None:
+        await sleep(driver, 0.3)
+        c.record.observe("x", "y")
+
+    batch = ConcurrentObservations({"slow": slow})
+    batch.start(Target("ws://127.0.0.1:9/", driver=driver))
+    ticks: list[int] = []
+
+    async def ticker() -> None:
+        for n in range(3):
+            ticks.append(n)
+            await sleep(driver, 0.01)
+
+    async def main() -> None:
+        one = client()
+        await gather(functools.partial(batch.take, "slow", one), ticker)
+        assert one.record.observed == "y"
+
+    run_with(driver, main)
+    assert ticks == [0, 1, 2]
