@@ -8,7 +8,7 @@ wall-clock budget of generation and of shrinking.
 ======  ===========  ==========  ============  ==========  =================
 name    examples     budget (s)  derandomized  shrink (s)  meant for
 ======  ===========  ==========  ============  ==========  =================
-ci      40 per case  20          yes           20          every CI run
+ci      25 per case  20          yes           20          every CI run
 dev     300          60          no            60          a developer's run
 deep    1 000 000    600         no            300         a campaign
 ======  ===========  ==========  ============  ==========  =================
@@ -74,7 +74,7 @@ class FuzzProfile:
 
 
 PROFILES: dict[str, FuzzProfile] = {
-    "ci": FuzzProfile("ci", 40, 20.0, True, 20.0, 40),
+    "ci": FuzzProfile("ci", 25, 20.0, True, 20.0, 25),
     "dev": FuzzProfile("dev", 300, 60.0, False, 60.0, 150),
     "deep": FuzzProfile("deep", 1_000_000, 600.0, False, 300.0, 500),
 }
