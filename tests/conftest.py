@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -50,6 +52,17 @@ def run_in(tmp_path: Path) -> Any:
         return run_tool(list(args), tmp_path, timeout)
 
     return run
+
+
+def load_script(name: str) -> ModuleType:
+    """``scripts/NAME.py`` as a module, loaded once (the folder is not a package)."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 def server_cmd(module: str, *extra: str) -> str:

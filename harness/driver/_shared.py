@@ -11,7 +11,13 @@ import os
 import socket
 import ssl
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from harness.driver.base import ConnectFailed, DriverError
+
+if TYPE_CHECKING:
+    from harness.driver.base import TLSOptions
+    from harness.wirelog import WireLog
 
 #: seconds ``aclose`` lets a graceful close (flush, TLS close_notify) take before aborting.
 CLOSE_GRACE = 1.0
@@ -149,3 +155,27 @@ def not_sent_event(size: int, end_name: str) -> str:
 
 
 CLOSED_EVENT = "connection closed by the client"
+
+
+class ConnectOnce:
+    """The ``connect`` both drivers share: one connection per driver, and a failure
+    to connect written to the wire log. A driver implements ``_connect``."""
+
+    wirelog: WireLog
+    _started: bool
+    _closed: bool
+
+    async def connect(self, host: str, port: int, *, tls: TLSOptions | None = None,
+                      timeout: float = 5.0) -> None:
+        if self._started or self._closed:
+            raise DriverError("connect called twice on one driver")
+        self._started = True
+        try:
+            await self._connect(host, port, tls, timeout)
+        except ConnectFailed as exc:
+            self.wirelog.event(f"connect failed: {exc}")
+            raise
+
+    async def _connect(self, host: str, port: int, tls: TLSOptions | None,
+                       timeout: float) -> None:
+        raise NotImplementedError

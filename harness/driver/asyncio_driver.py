@@ -125,7 +125,7 @@ async def _wait(waiter: asyncio.Future[None], timeout: float) -> None:
         await asyncio.wait_for(waiter, max(timeout, 0.0))
 
 
-class AsyncioDriver:
+class AsyncioDriver(shared.ConnectOnce):
     """A :class:`~harness.driver.base.Driver` on the running asyncio loop."""
 
     def __init__(self, wirelog: WireLog) -> None:
@@ -138,18 +138,7 @@ class AsyncioDriver:
         self._write_stalled = False
         self._tls_slice: int | None = None  # set for TLS, see _write
 
-    # connecting
-    async def connect(self, host: str, port: int, *, tls: TLSOptions | None = None,
-                      timeout: float = 5.0) -> None:
-        if self._started or self._closed:
-            raise DriverError("connect called twice on one driver")
-        self._started = True
-        try:
-            await self._connect(host, port, tls, timeout)
-        except ConnectFailed as exc:
-            self.wirelog.event(f"connect failed: {exc}")
-            raise
-
+    # connecting (connect: shared.ConnectOnce)
     async def _connect(self, host: str, port: int, tls: TLSOptions | None,
                        timeout: float) -> None:
         loop = asyncio.get_running_loop()

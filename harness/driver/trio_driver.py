@@ -70,7 +70,7 @@ class _WriteGuard(trio.abc.Stream):
         await self.inner.aclose()
 
 
-class TrioDriver:
+class TrioDriver(shared.ConnectOnce):
     """A :class:`~harness.driver.base.Driver` in the running trio run."""
 
     def __init__(self, wirelog: WireLog) -> None:
@@ -85,18 +85,7 @@ class TrioDriver:
         self._write_stalled = False
         self._sending = False
 
-    # connecting
-    async def connect(self, host: str, port: int, *, tls: TLSOptions | None = None,
-                      timeout: float = 5.0) -> None:
-        if self._started or self._closed:
-            raise DriverError("connect called twice on one driver")
-        self._started = True
-        try:
-            await self._connect(host, port, tls, timeout)
-        except ConnectFailed as exc:
-            self.wirelog.event(f"connect failed: {exc}")
-            raise
-
+    # connecting (connect: shared.ConnectOnce)
     async def _connect(self, host: str, port: int, tls: TLSOptions | None,
                        timeout: float) -> None:
         deadline = trio.current_time() + timeout

@@ -17,7 +17,6 @@ per server, which cases may pass and which may be non-strict, and why).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -25,9 +24,9 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from conftest import load_script
 
 from targets.hostile import HOSTILE
 
@@ -53,17 +52,7 @@ max_message_size = 1048576
 """
 
 
-def _kill_matrix() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("kill_matrix", REPO / "scripts" /
-                                                  "kill_matrix.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("kill_matrix", module)
-    spec.loader.exec_module(module)
-    return sys.modules["kill_matrix"]
-
-
-km = _kill_matrix()
+km = load_script("kill_matrix")
 
 
 @dataclass(frozen=True)

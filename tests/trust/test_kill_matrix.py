@@ -8,11 +8,10 @@ generator's rendering and catch rule work on a small made-up matrix.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
+
+from conftest import load_script
 
 from targets.faulty import FAULTS
 
@@ -20,17 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "kill-matrix.md"
 
 
-def _kill_matrix() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("kill_matrix", REPO / "scripts" /
-                                                  "kill_matrix.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("kill_matrix", module)
-    spec.loader.exec_module(module)
-    return sys.modules["kill_matrix"]
-
-
-km = _kill_matrix()
+km = load_script("kill_matrix")
 
 
 def test_doc_lists_every_fault() -> None:

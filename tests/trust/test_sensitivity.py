@@ -19,14 +19,12 @@ Patterns are :mod:`fnmatch` patterns on case ids (``ping.pong.*``).
 from __future__ import annotations
 
 import fnmatch
-import importlib.util
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from conftest import load_script
 
 from targets.faulty import FAULTS
 
@@ -34,17 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 POLICY_PROFILE = REPO / "tests" / "policies" / "profiles" / "full.toml"
 
 
-def _kill_matrix() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("kill_matrix", REPO / "scripts" /
-                                                  "kill_matrix.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("kill_matrix", module)
-    spec.loader.exec_module(module)
-    return sys.modules["kill_matrix"]
-
-
-km = _kill_matrix()
+km = load_script("kill_matrix")
 
 
 @dataclass(frozen=True)
