@@ -66,7 +66,10 @@ class CampaignResult(Generic[E]):
     failure: Finding[E] | None = None
     #: The failure did not reproduce every time it was played.
     flaky: bool = False
+    #: The first example graded non-strict, and the first graded informational:
+    #: neither is a failure, so neither is shrunk.
     non_strict: Finding[E] | None = None
+    informational: Finding[E] | None = None
 
     def summary(self) -> str:
         seed = f", seed {self.seed}" if self.seed is not None else ""
@@ -189,6 +192,8 @@ def run_campaign(
             raise _ExampleFailed(outcome.observed)
         if outcome.verdict is Verdict.NON_STRICT and result.non_strict is None:
             result.non_strict = finding
+        if outcome.verdict is Verdict.INFORMATIONAL and result.informational is None:
+            result.informational = finding
 
     round_number = 0
     while (result.examples < settings.max_examples and time.monotonic() < state.deadline

@@ -100,17 +100,20 @@ def run_fuzz_case(
         raise CaseFailed(failure.outcome.expected,
                          _failure_text(failure.example, failure.outcome, result, path))
     record.observe(expected, f"no deviation in {result.summary()} ({settings.describe()})")
-    if result.non_strict is not None:
-        finding = result.non_strict
-        example = finding.example
-        if isinstance(example, Conversation):
-            frames = [frame.describe() for frame in example.frames]
-            shown = "; ".join(frames[:8]) + (" …" if len(frames) > 8 else "")
-        else:
-            shown = "mutations: " + (", ".join(example.mutations) or "none")
-        record.downgrade(Verdict.NON_STRICT, "; ".join(finding.outcome.notes)
-                         + f" (first example: {shown})")
+    # Like a catalogue case, the campaign takes the worst of what it met.
+    for verdict, finding in ((Verdict.NON_STRICT, result.non_strict),
+                             (Verdict.INFORMATIONAL, result.informational)):
+        if finding is not None:
+            record.downgrade(verdict, "; ".join(finding.outcome.notes)
+                             + f" (first example: {_short(finding.example)})")
     return result
+
+
+def _short(example: Example) -> str:
+    if isinstance(example, Conversation):
+        frames = [frame.describe() for frame in example.frames]
+        return "; ".join(frames[:8]) + (" …" if len(frames) > 8 else "")
+    return "mutations: " + (", ".join(example.mutations) or "none")
 
 
 def _failure_text(example: Example, outcome: Outcome, result: CampaignResult[Any],

@@ -19,17 +19,33 @@ receiver returns:
   with the violation's close code at that frame (7.1.7): nothing after it is
   processed.
 
+How the server ends the conversation is graded by the :class:`Ending`
+(:meth:`Ending.grade_close`, :meth:`Ending.grade_tcp_close`,
+:meth:`Ending.grade_unanswered`): its ``codes`` pass; an answered close with
+another code a close frame may carry is non-strict (5.5.1: the code received
+is usually echoed); a failure by a TCP close without a close frame is
+non-strict (7.1.7 SHOULD send one); echoes left unsent by an answered close
+are informational (5.5.1), other reactions left unsent non-strict. One rule
+adds ``informational_codes``, for the close codes RFC 6455 7.4.2 and the IANA
+registry leave open (:func:`_codes_left_open`): a server that knows RFC 6455
+alone fails the connection with 1002 on 1012-1014, which IANA registered
+later in the range 7.4.2 reserves; and 7.4.2 defines no range above 4999, so
+answering such a close with 1000 is the other reading of failing with 1002.
+
 Feeding one whole frame at a time fixes the frame at which each rule breaks;
 the core's parser guarantees the verdict does not depend on how the bytes are
 cut, so the same expectation holds whatever TCP writes the frames travel in.
 
-Where the RFC leaves a server a choice, the expectation carries a
-``lenient`` alternative, computed the same way on a changed input:
+Where the RFC leaves a server a choice of frame processing, the
+expectation carries a ``lenient`` alternative, computed the same way on a
+changed input (:meth:`Expectation.alternatives` lists the chain):
 
 * RFC 6455 5.2 asks a *sender* for the minimal length encoding and says
   nothing of a receiver: failing the connection on a longer length field (the
-  core's choice) or processing the frame are both right, so the alternative
-  feeds that frame re-encoded minimally;
+  core's choice) or processing the frame are both right (graded ``pass``),
+  so the alternative feeds that frame re-encoded minimally; with several such
+  frames, each one processed adds one alternative, so a server that processes
+  some and refuses a later one matches one of them;
 * RFC 6455 8.1 lets an endpoint notice invalid UTF-8 in a fragmented text
   message at the fragment that breaks it or only once the message is
   complete (Autobahn|Testsuite grades the latter non-strict): the
@@ -41,17 +57,34 @@ Where the RFC leaves a server a choice, the expectation carries a
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
-from harness.protocol.close import parse_close_payload
+from harness.protocol.close import (
+    is_beyond_rfc6455_ranges,
+    is_registered_after_rfc6455,
+    is_valid_on_wire,
+    parse_close_payload,
+)
 from harness.protocol.deflate import DeflateParams, Inflater
 from harness.protocol.errors import ProtocolViolation, Violation
 from harness.protocol.frames import Frame, Opcode, opcode_name
 from harness.protocol.messages import Message, Receiver
 from harness.protocol.utf8 import is_valid_utf8
 
-__all__ = ["Ending", "EndingKind", "Expectation", "Reaction", "predict"]
+__all__ = ["Ending", "EndingKind", "Expectation", "Grade", "Reaction", "predict", "worse"]
+
+#: A grade the oracle gives, named as the verdicts of :mod:`harness.verdicts`.
+Grade = Literal["pass", "non-strict", "informational", "fail"]
+
+#: The grades from best to worst, in the order of :class:`harness.verdicts.Verdict`.
+_GRADE_ORDER: tuple[Grade, ...] = ("pass", "non-strict", "informational", "fail")
+
+
+def worse(one: Grade, other: Grade) -> Grade:
+    """The worse of two grades."""
+    return max(one, other, key=_GRADE_ORDER.index)
 
 #: The cap on a message when the profile declares none (the suite's own cap).
 DEFAULT_MAX_MESSAGE = 64 * 2**20
@@ -86,24 +119,86 @@ class Reaction:
 @dataclass(frozen=True)
 class Ending:
     """The end of the conversation: where (``frame_index``, or None when it stays
-    open), how, the close codes the server may send, and the rule broken."""
+    open), how, the close codes the server may send, and the rule broken.
+
+    ``codes`` are the close codes that pass; ``informational_codes`` those RFC
+    6455 leaves open at this frame, graded ``informational`` for the reason
+    ``informational_note`` gives (see :func:`_codes_left_open`).
+    """
 
     kind: EndingKind
     frame_index: int | None = None
     codes: tuple[int | None, ...] = ()
     violation: ProtocolViolation | None = field(default=None, compare=False)
+    informational_codes: tuple[int, ...] = ()
+    informational_note: str = field(default="", compare=False)
 
     def describe(self) -> str:
         if self.kind is EndingKind.OPEN:
             return "the connection stays open"
         where = f"frame #{(self.frame_index or 0) + 1}"
+        recorded = ""
+        if self.informational_codes:
+            shown = " or ".join(str(c) for c in self.informational_codes)
+            recorded = f" ({shown} recorded as informational)"
         if self.kind is EndingKind.CLOSE:
             shown = " or ".join("an empty close" if c is None else str(c) for c in self.codes)
-            return f"the close of {where} answered ({shown}), then TCP closed"
+            return f"the close of {where} answered ({shown}{recorded}), then TCP closed"
         assert self.violation is not None
-        return (f"the connection failed with close code {self.codes[0]} at {where}: "
+        return (f"the connection failed with close code {self.codes[0]}{recorded} at {where}: "
                 f"{self.violation.violation.value} ({self.violation.violation.section}: "
                 f"{self.violation.detail})")
+
+    def grade_close(self, code: int | None) -> tuple[Grade, str]:
+        """The grade of a server that ends the conversation here with a close
+        frame carrying ``code`` (None: an empty payload), and the reason for
+        any grade but ``pass``.
+
+        One of ``codes``: pass. One of ``informational_codes``: informational.
+        A client's close answered with another code a close frame may carry:
+        non-strict (RFC 6455 5.5.1: the code received is usually echoed).
+        Anything else fails: a connection that must fail closed with another
+        code, a code no close frame may carry, a close where none is due.
+        """
+        if code in self.codes:
+            return "pass", ""
+        if code in self.informational_codes:
+            return "informational", self.informational_note
+        if self.kind is EndingKind.CLOSE and (code is None or is_valid_on_wire(code)):
+            shown = "an empty close frame" if code is None else f"close code {code}"
+            return "non-strict", (f"the close was answered with {shown}; the code received is "
+                                  "usually echoed (RFC6455 5.5.1)")
+        return "fail", ""
+
+    def grade_unanswered(self, reactions: Sequence[Reaction]) -> tuple[Grade, str]:
+        """The grade of a server that ends the conversation here without sending
+        ``reactions``, which earlier frames called for, and the reason.
+
+        Echoes left unsent by an answered close are informational: RFC 6455
+        5.5.1 lets an endpoint send its close before the message in progress
+        (it MAY delay the close until that message is sent), and an echo server's
+        application answers later than its protocol layer (the catalogue's
+        ``close.order`` cases grade the same). Anything else left unanswered, a
+        pong or a connection failed first, is non-strict.
+        """
+        if not reactions:
+            return "pass", ""
+        awaited = "; ".join(r.describe() for r in reactions)
+        if self.kind is EndingKind.CLOSE and all(r.kind == "echo" for r in reactions):
+            return "informational", ("the close was answered before every message sent ahead "
+                                     f"of it was echoed (RFC6455 5.5.1): {awaited}")
+        return "non-strict", ("the connection ended before the target answered earlier "
+                              f"frames: {awaited}")
+
+    def grade_tcp_close(self) -> tuple[Grade, str]:
+        """The grade of a server that ends the conversation here by closing TCP
+        without a close frame, and the reason for any grade but ``pass``:
+        non-strict where the connection must fail (RFC 6455 7.1.7 SHOULD send
+        a close frame first), fail where a close must be answered (5.5.1)."""
+        if self.kind is EndingKind.FAIL:
+            return "non-strict", ("the connection was failed by a TCP close without a close "
+                                  "frame (RFC6455 7.1.7 SHOULD send one first)")
+        return "fail", ""
 
 
 @dataclass(frozen=True)
@@ -117,7 +212,7 @@ class Expectation:
     #: invalid UTF-8 only at the end of its message (``non-strict``).
     lenient: Expectation | None = None
     #: ``"pass"`` or ``"non-strict"``: the grade of a server that behaves as ``lenient``.
-    lenient_grade: str = field(default="pass", compare=False)
+    lenient_grade: Grade = field(default="pass", compare=False)
     #: What the lenient behaviour is, in words, for reports.
     lenient_note: str = field(default="", compare=False)
 
@@ -133,6 +228,27 @@ class Expectation:
     def ends_within(self, start: int, end: int) -> bool:
         index = self.ending.frame_index
         return index is not None and start <= index < end
+
+    def alternatives(self) -> Iterator[tuple[Expectation, Grade, tuple[str, ...]]]:
+        """Every behaviour this expectation allows, in the order to try them:
+        itself (``pass``), then each ``lenient`` alternative in turn, each with
+        the worst grade and the notes of the choices that lead to it.
+
+        An alternative departs from the one before it only from the frame at
+        which that one fails the connection (``ending.frame_index``) on: what
+        comes before that frame is the same in all that follow. The chain is
+        finite: one alternative per frame with a longer length field than
+        needed, and one for UTF-8 judged on whole messages.
+        """
+        grade: Grade = "pass"
+        notes: tuple[str, ...] = ()
+        current: Expectation | None = self
+        while current is not None:
+            yield current, grade, notes
+            if current.lenient is not None:
+                grade = worse(grade, current.lenient_grade)
+                notes = (*notes, current.lenient_note)
+            current = current.lenient
 
 
 def _receiver(max_message_size: int, deflate: DeflateParams | None) -> Receiver:
@@ -159,7 +275,7 @@ def _run(frames: Sequence[Frame], *, echo: bool, max_message_size: int,
         try:
             events = receiver.feed(fed.encode())
         except ProtocolViolation as exc:
-            return Expectation(tuple(reactions), _fail(index, exc))
+            return Expectation(tuple(reactions), _codes_left_open(_fail(index, exc), frame))
         for event in events:
             if isinstance(event, Message):
                 opcode = Opcode.TEXT if texts and texts[-1] else event.opcode
@@ -177,12 +293,44 @@ def _run(frames: Sequence[Frame], *, echo: bool, max_message_size: int,
                 codes: tuple[int | None, ...] = (None, 1000) if code is None else (code, 1000)
                 if code == 1000:
                     codes = (1000,)
-                return Expectation(tuple(reactions), Ending(EndingKind.CLOSE, index, codes))
+                ending = Ending(EndingKind.CLOSE, index, codes)
+                return Expectation(tuple(reactions), _codes_left_open(ending, frame))
     return Expectation(tuple(reactions), Ending(EndingKind.OPEN))
 
 
 def _fail(index: int, exc: ProtocolViolation) -> Ending:
     return Ending(EndingKind.FAIL, index, (exc.close_code,), exc)
+
+
+def _codes_left_open(ending: Ending, frame: Frame) -> Ending:
+    """``ending``, reached at the client's ``frame``, with the close codes RFC
+    6455 7.4.2 leaves open for a close frame's code, graded informational:
+
+    * 1012-1014, registered with IANA after RFC 6455 in the range 1000-2999
+      that 7.4.2 reserves for the protocol: a server that knows the RFC alone
+      takes them for reserved codes and fails the connection with 1002,
+      whatever the reason says (``close.code.valid-1014``);
+    * a code above 4999, where 7.4.2 defines no range: a server may take it
+      for an application's code and answer the close with 1000 where the core
+      fails the connection with 1002, as long as nothing else in the frame
+      breaks a rule (Autobahn|Testsuite 7.13.x is informational;
+      ``close.code.invalid-5000``).
+    """
+    if frame.opcode != Opcode.CLOSE or len(frame.payload) < 2:
+        return ending
+    code = int.from_bytes(frame.payload[:2], "big")
+    if is_registered_after_rfc6455(code) and 1002 not in ending.codes:
+        return replace(ending, informational_codes=(1002,), informational_note=(
+            f"close code {code} answered by failing with 1002: IANA registered it after RFC "
+            "6455, whose 7.4.2 reserves 1000-2999; either answer is allowed"))
+    violation = ending.violation
+    if (is_beyond_rfc6455_ranges(code) and violation is not None
+            and violation.violation is Violation.INVALID_CLOSE_CODE
+            and is_valid_utf8(frame.payload[2:])):
+        return replace(ending, informational_codes=(1000,), informational_note=(
+            f"close code {code} answered with 1000: RFC 6455 7.4.2 defines no range above "
+            "4999, so either answer is allowed"))
+    return ending
 
 
 def _predict(frames: Sequence[Frame], *, echo: bool, max_message_size: int,

@@ -22,9 +22,18 @@ predicts for that step:
 Echoes must arrive in order and exactly; a pong answers a ping of this
 conversation (a skipped pong is allowed when a later one came: RFC 6455
 5.5.3), or is an unsolicited pong (allowed, and ignored). Grading follows the
-DSL's ``expect_*``: a MUST broken fails; a failure or close without a close
-frame, or before the reactions to earlier frames were sent, is non-strict;
-a close answered with another valid code than the client's is non-strict.
+DSL's ``expect_*``, through the oracle's :class:`~harness.fuzz.oracle.Ending`:
+a MUST broken fails; a failure without a close frame, or before the
+reactions to earlier frames were sent, is non-strict; a close answered
+before the echoes of earlier messages is informational; a close answered
+with another valid code than the client's is non-strict, with a code RFC
+6455 leaves open informational.
+
+A deviation from the oracle's expectation sends the runner through the
+oracle's alternatives (:meth:`~harness.fuzz.oracle.Expectation.alternatives`),
+each played on a new connection, as long as the deviation was seen in a step
+that reaches the frame where the next alternative departs: before that frame
+every alternative expects the same, so none could match.
 
 Every byte the client writes is fixed by the example (frames carry their
 mask keys, sync pings and close replies use fixed keys, the handshake a fixed
@@ -41,7 +50,7 @@ from dataclasses import dataclass, field
 from harness.conversation import Client, Connection, Target
 from harness.driver import run_with
 from harness.driver.base import StreamEnd
-from harness.protocol.close import encode_close_payload, is_valid_on_wire, parse_close_payload
+from harness.protocol.close import encode_close_payload, parse_close_payload
 from harness.protocol.deflate import DeflateOffer
 from harness.protocol.errors import HandshakeViolation
 from harness.protocol.frames import Frame, Opcode, opcode_name
@@ -54,7 +63,7 @@ from harness.protocol.handshake import (
 from harness.protocol.messages import Message
 from harness.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
 
-from .oracle import EndingKind, Expectation, Reaction, predict
+from .oracle import Ending, EndingKind, Expectation, Grade, Reaction, predict
 from .script import Conversation, HandshakeProbe, Step
 
 __all__ = [
@@ -74,8 +83,6 @@ SYNC_MASK = b"\x5a\xa5\x0f\xf0"
 #: Seconds the step that should fail the connection waits before a ping asks
 #: whether the target is still processing.
 _GRACE = 0.05
-#: How many of the oracle's alternatives are tried, each on a new connection.
-_MAX_ALTERNATIVES = 4
 
 
 @dataclass
@@ -90,6 +97,12 @@ class Outcome:
     @property
     def failed(self) -> bool:
         return self.verdict is Verdict.FAIL
+
+    def downgrade(self, grade: Grade, note: str) -> None:
+        """Lower the verdict to the oracle's ``grade`` (not ``pass`` nor ``fail``),
+        with the reason."""
+        self.verdict = self.verdict.worse(Verdict(grade))
+        self.notes.append(note)
 
 
 class _Mismatch(Exception):
@@ -222,22 +235,20 @@ async def _finish(conn: Connection, judge: _Judge, expectation: Expectation,
             raise _Mismatch(expected, ", ".join(
                 [*judge.seen, "the pong of the fuzzer's ping: the connection stayed open"]))
         if isinstance(event, StreamEnd):
-            if ending.kind is EndingKind.CLOSE:
+            grade, note = ending.grade_tcp_close()
+            if grade == "fail":
                 raise _Mismatch(expected, _show_event(event, wait) + " without a close frame")
-            outcome.verdict = outcome.verdict.worse(Verdict.NON_STRICT)
-            outcome.notes.append("the connection was failed by a TCP close without a close "
-                                 "frame (RFC6455 7.1.7 SHOULD send one first)")
-            _missing(judge, outcome)
+            outcome.downgrade(grade, note)
+            _missing(judge, ending, outcome)
             return
         if isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
             code = parse_close_payload(event.payload).code
-            if code not in ending.codes:
-                if ending.kind is EndingKind.FAIL or not (code is None or is_valid_on_wire(code)):
-                    raise _Mismatch(expected, _show_event(event, wait))
-                outcome.verdict = outcome.verdict.worse(Verdict.NON_STRICT)
-                outcome.notes.append(f"the close was answered with {_show_event(event, 0)}; "
-                                     "the code received is usually echoed (RFC6455 5.5.1)")
-            _missing(judge, outcome)
+            grade, note = ending.grade_close(code)
+            if grade == "fail":
+                raise _Mismatch(expected, _show_event(event, wait))
+            if grade != "pass":
+                outcome.downgrade(grade, note)
+            _missing(judge, ending, outcome)
             if not conn.close_sent:
                 await _send_own(conn, Opcode.CLOSE, encode_close_payload(code))
             await conn.expect_tcp_close(timeout=wait)
@@ -245,17 +256,18 @@ async def _finish(conn: Connection, judge: _Judge, expectation: Expectation,
         judge.take(event, expected)
 
 
-def _missing(judge: _Judge, outcome: Outcome) -> None:
-    if judge.echoes or judge.pongs:
-        outcome.verdict = outcome.verdict.worse(Verdict.NON_STRICT)
-        outcome.notes.append("the connection ended before the target answered earlier frames: "
-                             + judge.awaited())
+def _missing(judge: _Judge, ending: Ending, outcome: Outcome) -> None:
+    grade, note = ending.grade_unanswered([*judge.echoes, *judge.pongs])
+    if grade != "pass":
+        outcome.downgrade(grade, note)
 
 
 async def _play_once(client: Client, conversation: Conversation, *, depth: int,
                      request: HandshakeRequest | None) -> tuple[Outcome, bool]:
-    """The outcome against the oracle's expectation after ``depth`` lenient
-    alternatives, and whether a further alternative exists."""
+    """The outcome against the oracle's alternative number ``depth`` (0: the
+    expectation itself), and whether the next alternative may match: there is
+    one, and a deviation was seen in a step that reaches the frame where it
+    departs from this one."""
     target = client.target
     if request is None:
         request = client.request(key=HANDSHAKE_KEY)
@@ -267,17 +279,13 @@ async def _play_once(client: Client, conversation: Conversation, *, depth: int,
     expectation = predict(conversation.frames, echo=profile.echo,
                           max_message_size=limits.max_message_size if limits else None,
                           deflate=conn.deflate)
-    outcome = Outcome()
-    for _ in range(depth):
-        if expectation.lenient is None:
-            break
-        if expectation.lenient_grade != "pass":
-            outcome.verdict = outcome.verdict.worse(Verdict.NON_STRICT)
-        outcome.notes.append(expectation.lenient_note)
-        expectation = expectation.lenient
-    has_lenient = expectation.lenient is not None
+    chain = list(expectation.alternatives())
+    expectation, grade, notes = chain[min(depth, len(chain) - 1)]
+    outcome = Outcome(Verdict(grade), notes=list(notes))
+    departs = expectation.ending.frame_index if expectation.lenient is not None else None
     outcome.expected = "; ".join(expectation.describe())
     wait = client.timeout
+    end = 0
     try:
         for number, (step, start, end) in enumerate(conversation.step_spans(), 1):
             await _write_step(conn, step)
@@ -290,10 +298,11 @@ async def _play_once(client: Client, conversation: Conversation, *, depth: int,
             if not conversation.steps:
                 await _sync(conn, _Judge(conn, [], outcome), 0, wait)
     except _Mismatch as exc:
-        return Outcome(Verdict.FAIL, exc.expected, exc.observed, outcome.notes), has_lenient
+        may_match = departs is not None and end > departs
+        return Outcome(Verdict.FAIL, exc.expected, exc.observed, outcome.notes), may_match
     outcome.observed = "as expected" if outcome.verdict is Verdict.PASS else "; ".join(
         outcome.notes)
-    return outcome, has_lenient
+    return outcome, False
 
 
 async def play_conversation(client: Client, conversation: Conversation, *,
@@ -304,21 +313,23 @@ async def play_conversation(client: Client, conversation: Conversation, *,
     request with a fixed key); a replay passes the one recorded.
 
     A conversation that deviates from the oracle's expectation is played again
-    on a new connection against each of the oracle's lenient alternatives in
-    turn (a longer length field processed: pass; invalid UTF-8 noticed at the
-    end of its message: non-strict); the first one met gives the verdict.
+    on a new connection against each of the oracle's alternatives in turn (a
+    longer length field processed: pass; invalid UTF-8 noticed at the end of
+    its message: non-strict), while one may still match (see the module
+    docstring); the first one met gives the verdict. The oracle's chain is
+    finite, so the number of plays is bounded by the conversation's frames.
     """
     try:
-        outcome, has_lenient = await _play_once(client, conversation, depth=0,
-                                                request=request)
+        outcome, may_match = await _play_once(client, conversation, depth=0,
+                                              request=request)
     except CaseFailed as exc:
         return Outcome(Verdict.FAIL, exc.expected, exc.observed)
     depth = 0
-    while outcome.failed and has_lenient and depth < _MAX_ALTERNATIVES:
+    while outcome.failed and may_match:
         depth += 1
         try:
-            other, has_lenient = await _play_once(client, conversation, depth=depth,
-                                                  request=request)
+            other, may_match = await _play_once(client, conversation, depth=depth,
+                                                request=request)
         except CaseFailed:
             return outcome
         if not other.failed:

@@ -21,6 +21,13 @@ codes          kind       why
 =============  =========  ===================================================
 
 Only VALID codes may be accepted in a received close frame.
+
+Two groups of codes are read two ways, and either reading is allowed (see
+:func:`is_registered_after_rfc6455` and :func:`is_beyond_rfc6455_ranges`):
+1012–1014 are VALID in the registry but lie in the range RFC 6455 §7.4.2
+reserves for the protocol, so an implementation of the RFC alone refuses
+them as reserved; and RFC 6455 defines no range above 4999, so a code there
+may be refused as invalid or taken as the application's own.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ __all__ = [
     "CloseInfo",
     "classify_close_code",
     "encode_close_payload",
+    "is_beyond_rfc6455_ranges",
+    "is_registered_after_rfc6455",
     "is_valid_on_wire",
     "parse_close_payload",
 ]
@@ -94,6 +103,23 @@ def classify_close_code(code: int) -> CloseCodeKind:
 def is_valid_on_wire(code: int) -> bool:
     """True iff a received close frame may carry ``code`` (False for any non-16-bit value)."""
     return 0 <= code <= 0xFFFF and classify_close_code(code) is CloseCodeKind.VALID
+
+
+#: Codes IANA registered after RFC 6455, inside the range 1000–2999 its §7.4.2
+#: reserves for the protocol: Service Restart, Try Again Later, Bad Gateway.
+_REGISTERED_AFTER_RFC6455 = frozenset({1012, 1013, 1014})
+
+
+def is_registered_after_rfc6455(code: int) -> bool:
+    """True iff ``code`` is VALID only through the IANA registry: registered after
+    RFC 6455 in the range its §7.4.2 reserves (1012–1014), so that an
+    implementation of the RFC alone takes it for a reserved code."""
+    return code in _REGISTERED_AFTER_RFC6455
+
+
+def is_beyond_rfc6455_ranges(code: int) -> bool:
+    """True iff ``code`` lies above 4999, where RFC 6455 §7.4.2 defines no range."""
+    return code > 4999
 
 
 def encode_close_payload(code: int | None = None, reason: str | bytes = b"") -> bytes:

@@ -70,6 +70,13 @@ def test_non_strict_examples_are_kept() -> None:
     assert result.non_strict is not None and result.failure is None
 
 
+def test_informational_examples_are_kept_not_shrunk() -> None:
+    result = campaign(lambda c, r: Outcome(Verdict.INFORMATIONAL, "", "", ["5000 got 1000"]),
+                      examples=5)
+    assert result.informational is not None and result.failure is None
+    assert result.non_strict is None and result.shrink_runs == 0
+
+
 def test_an_unreachable_target_is_an_error() -> None:
     def down(conversation: Conversation, rec: CaseRecord) -> Outcome:
         raise HarnessError("cannot connect")

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from harness.fuzz.oracle import EndingKind, predict
-from harness.protocol.close import encode_close_payload
+import pytest
+
+from conformance.test_close import INVALID_CODES, VALID_CODES
+from conformance.test_framing import NON_MINIMAL, payload_of
+from harness.fuzz.oracle import EndingKind, predict, worse
+from harness.protocol.close import (
+    encode_close_payload,
+    is_beyond_rfc6455_ranges,
+    is_registered_after_rfc6455,
+)
 from harness.protocol.deflate import DeflateParams, compress_variant
 from harness.protocol.errors import Violation
 from harness.protocol.frames import Frame, LengthForm, Opcode
@@ -102,3 +110,214 @@ def test_compressed_messages_are_echoed_inflated() -> None:
 def test_message_cap_from_the_profile() -> None:
     expectation = predict([f(Opcode.BINARY, bytes(200))], max_message_size=100)
     assert expectation.ending.codes == (1009,)
+
+
+# -- the oracle grades as the catalogue does ----------------------------------------
+#
+# An answer is the reactions the server sent, then how it ended: "open", "tcp" (TCP
+# closed without a close frame) or the code of its close frame. The oracle's verdict
+# is the grade of the first of its alternatives that the answer meets, as the runner
+# plays them; each table gives the catalogue case's verdict for the same answer.
+
+Answer = tuple[list[tuple[str, bytes]], str | int | None]
+
+
+def oracle_verdict(frames: list[Frame], answer: Answer) -> str:
+    reactions, end = answer
+    for expectation, grade, _notes in predict(frames).alternatives():
+        expected = list(expectation.reactions)
+        if [(r.kind, r.data) for r in expected[:len(reactions)]] != reactions:
+            continue
+        unanswered = expected[len(reactions):]
+        ending = expectation.ending
+        if ending.kind is EndingKind.OPEN:
+            if end == "open" and not unanswered:
+                return grade
+            continue
+        if end == "open":
+            continue
+        if end == "tcp":
+            found, _note = ending.grade_tcp_close()
+        else:
+            found, _note = ending.grade_close(None if end is None else int(end))
+        if found != "fail":
+            return worse(worse(grade, found), ending.grade_unanswered(unanswered)[0])
+    return "fail"
+
+
+def close_with(code: int, reason: bytes = b"") -> list[Frame]:
+    return [f(Opcode.BINARY, b"before"), f(Opcode.CLOSE, encode_close_payload(code, reason))]
+
+
+ECHOED = [("echo", b"before")]
+
+#: close.code.invalid-5000 / -65535: 1002 passes, 1000 is informational (RFC 6455
+#: 7.4.2 defines no range above 4999; Autobahn 7.13.x), TCP close alone is non-strict,
+#: any other answer fails.
+ABOVE_4999 = [("close-1002", 1002, "pass"), ("close-1000", 1000, "informational"),
+              ("tcp", "tcp", "non-strict"), ("close-1001", 1001, "fail"),
+              ("echoed", None, "fail"), ("empty-close", None, "fail")]
+
+
+@pytest.mark.parametrize("code", [code for code, _, _ in INVALID_CODES
+                                  if is_beyond_rfc6455_ranges(code)])
+@pytest.mark.parametrize(("answer", "end", "catalogue"), ABOVE_4999,
+                         ids=[row[0] for row in ABOVE_4999])
+def test_close_code_above_4999_is_graded_as_the_catalogue(code: int, answer: str,
+                                                          end: str | int | None,
+                                                          catalogue: str) -> None:
+    if answer == "echoed":
+        end = code
+    assert oracle_verdict(close_with(code), (ECHOED, end)) == catalogue
+    assert oracle_verdict(close_with(code)[1:], ([], end)) == catalogue
+
+
+def test_close_code_above_4999_answered_with_1000_is_noted_and_described() -> None:
+    ending = predict([f(Opcode.CLOSE, encode_close_payload(5000))]).ending
+    assert (ending.kind, ending.codes, ending.informational_codes) == (
+        EndingKind.FAIL, (1002,), (1000,))
+    grade, note = ending.grade_close(1000)
+    assert grade == "informational" and "7.4.2" in note and "4999" in note
+    assert "1000 recorded as informational" in ending.describe()
+
+
+def test_close_code_above_4999_with_another_fault_has_no_informational_answer() -> None:
+    bad_reason = [f(Opcode.CLOSE, encode_close_payload(5000, b"\xff"))]
+    assert oracle_verdict(bad_reason, ([], 1000)) == "fail"
+    too_long = [f(Opcode.CLOSE, encode_close_payload(5000, b"x" * 124))]
+    assert oracle_verdict(too_long, ([], 1000)) == "fail"
+    unmasked = [f(Opcode.CLOSE, encode_close_payload(5000), mask_key=None)]
+    assert oracle_verdict(unmasked, ([], 1000)) == "fail"
+
+
+#: close.code.valid-1012 / -1013 / -1014: echoing the code or 1000 passes, 1002 is
+#: informational (registered with IANA after RFC 6455, in the range its 7.4.2
+#: reserves), another valid code is non-strict, no close frame fails.
+REGISTERED_LATER = [("echoed", None, "pass"), ("close-1000", 1000, "pass"),
+                    ("close-1002", 1002, "informational"), ("close-1001", 1001, "non-strict"),
+                    ("tcp", "tcp", "fail"), ("close-1005", 1005, "fail")]
+
+
+@pytest.mark.parametrize("code", [code for code, _ in VALID_CODES
+                                  if is_registered_after_rfc6455(code)])
+@pytest.mark.parametrize(("answer", "end", "catalogue"), REGISTERED_LATER,
+                         ids=[row[0] for row in REGISTERED_LATER])
+def test_close_code_registered_after_rfc6455_is_graded_as_the_catalogue(
+        code: int, answer: str, end: str | int | None, catalogue: str) -> None:
+    if answer == "echoed":
+        end = code
+    assert oracle_verdict(close_with(code), (ECHOED, end)) == catalogue
+    assert oracle_verdict(close_with(code)[1:], ([], end)) == catalogue
+
+
+def test_only_codes_registered_after_rfc6455_take_1002_as_informational() -> None:
+    assert {code for code, _ in VALID_CODES if oracle_verdict(close_with(code), (
+        ECHOED, 1002)) == "informational"} == {1012, 1013, 1014}
+    # close.code.valid-1011 and the others: 1002 is another valid code, non-strict.
+    assert oracle_verdict(close_with(1011), (ECHOED, 1002)) == "non-strict"
+    assert oracle_verdict(close_with(1002), (ECHOED, 1002)) == "pass"
+
+
+def test_registered_later_code_with_a_bad_reason_may_be_failed_as_reserved() -> None:
+    frames = [f(Opcode.CLOSE, encode_close_payload(1014, b"\xff"))]
+    assert oracle_verdict(frames, ([], 1007)) == "pass"
+    assert oracle_verdict(frames, ([], 1002)) == "informational"
+    assert oracle_verdict(frames, ([], 1000)) == "fail"
+
+
+#: close.code.invalid-<code> below 5000: only 1002 passes; TCP close alone is
+#: non-strict; an ordinary answer, or failing with another code, fails.
+STILL_FAILED = [("close-1002", 1002, "pass"), ("tcp", "tcp", "non-strict"),
+                ("close-1000", 1000, "fail"), ("close-1001", 1001, "fail"),
+                ("close-1011", 1011, "fail"), ("empty-close", None, "fail")]
+
+
+@pytest.mark.parametrize("code", [code for code, _, _ in INVALID_CODES
+                                  if not is_beyond_rfc6455_ranges(code)])
+@pytest.mark.parametrize(("answer", "end", "catalogue"), STILL_FAILED,
+                         ids=[row[0] for row in STILL_FAILED])
+def test_invalid_close_codes_below_5000_still_fail(code: int, answer: str,
+                                                   end: str | int | None,
+                                                   catalogue: str) -> None:
+    assert oracle_verdict(close_with(code), (ECHOED, end)) == catalogue
+    ending = predict(close_with(code)).ending
+    assert ending.informational_codes == () and ending.codes == (1002,)
+
+
+def test_failing_with_another_code_where_1002_is_required_still_fails() -> None:
+    # framing.unmasked, rsv, opcodes: the connection fails with 1002 only.
+    for frames in ([f(Opcode.BINARY, b"x", mask_key=None)], [f(Opcode.BINARY, b"x", rsv2=True)],
+                   [f(0x3, b"x")], [f(Opcode.CONTINUATION, b"x")]):
+        assert oracle_verdict(frames, ([], 1002)) == "pass"
+        assert oracle_verdict(frames, ([], "tcp")) == "non-strict"
+        for wrong in (1000, 1001, 1007, 1011, None):
+            assert oracle_verdict(frames, ([], wrong)) == "fail", (frames, wrong)
+
+
+def answered(opcode: int, payload: bytes) -> tuple[str, bytes]:
+    return ("pong", payload) if opcode == Opcode.PING else ("echo", payload)
+
+
+#: framing.length.non-minimal.<frame>: processing the frame as if its length were
+#: minimal passes, and so does failing with 1002; TCP close alone is non-strict;
+#: a close with another code fails (RFC 6455 5.2 binds the sender only).
+@pytest.mark.parametrize("name", list(NON_MINIMAL))
+def test_non_minimal_length_is_graded_as_the_catalogue(name: str) -> None:
+    opcode, size, form = NON_MINIMAL[name]
+    payload = payload_of("text" if opcode == Opcode.TEXT else "binary", size)
+    data = payload.encode() if isinstance(payload, str) else payload
+    frames = [f(opcode, data, length_form=form), f(Opcode.PING, b"after")]
+    accepted = [answered(opcode, data), ("pong", b"after")]
+    assert oracle_verdict(frames, (accepted, "open")) == "pass"
+    assert oracle_verdict(frames, ([], 1002)) == "pass"
+    assert oracle_verdict(frames, ([], "tcp")) == "non-strict"
+    assert oracle_verdict(frames, ([], 1009)) == "fail"
+    assert oracle_verdict(frames, ([("pong", b"after")], "open")) == "fail"
+
+
+def test_every_longer_length_field_processed_passes() -> None:
+    # As websockets, aiohttp and gin do: five frames, each processed, the connection open.
+    frames = [f(Opcode.TEXT, b"", length_form=LengthForm.MEDIUM) for _ in range(5)]
+    chain = list(predict(frames).alternatives())
+    assert [grade for _, grade, _ in chain] == ["pass"] * 6
+    assert [e.ending.frame_index for e, _, _ in chain] == [0, 1, 2, 3, 4, None]
+    assert oracle_verdict(frames, ([("echo", b"")] * 5, "open")) == "pass"
+    # A server that processes the first three and refuses the fourth passes too.
+    assert oracle_verdict(frames, ([("echo", b"")] * 3, 1002)) == "pass"
+
+
+def test_alternatives_carry_the_worst_grade_and_every_note() -> None:
+    frames = [f(Opcode.TEXT, b"ok", fin=False, length_form=LengthForm.LONG),
+              f(Opcode.CONTINUATION, b"\xff", fin=False), f(Opcode.CONTINUATION, b"")]
+    chain = list(predict(frames).alternatives())
+    assert [(e.ending.frame_index, e.ending.codes, grade, len(notes))
+            for e, grade, notes in chain] == [
+        (0, (1002,), "pass", 0), (1, (1007,), "pass", 1), (2, (1007,), "non-strict", 2)]
+    assert worse("pass", "informational") == "informational"
+    assert worse("non-strict", "informational") == "informational"
+
+
+def test_close_answered_before_an_echo_is_graded_as_the_catalogue() -> None:
+    # Found against websockets: a message with a longer length field than needed, a
+    # close, then a ping; the close was answered before the message was echoed.
+    # close.order.messages-then-close-*: informational (RFC 6455 5.5.1).
+    frames = [f(Opcode.BINARY, b"\x15", length_form=LengthForm.MEDIUM),
+              f(Opcode.CLOSE, length_form=LengthForm.MEDIUM), f(Opcode.PING, b"late")]
+    assert oracle_verdict(frames, ([("echo", b"\x15")], None)) == "pass"
+    assert oracle_verdict(frames, ([], None)) == "informational"
+    assert oracle_verdict(frames, ([], 1000)) == "informational"
+    assert oracle_verdict(frames, ([], "tcp")) == "non-strict"  # refused at frame #1
+    processed = list(predict(frames).alternatives())[-1][0]
+    assert processed.ending.kind is EndingKind.CLOSE
+    grade, note = processed.ending.grade_unanswered(processed.reactions)
+    assert grade == "informational" and "RFC6455 5.5.1" in note
+
+
+def test_unanswered_frames_before_a_failure_or_a_pong_stay_non_strict() -> None:
+    # rsv, opcodes: a failure before the echo of the message ahead is non-strict.
+    frames = [f(Opcode.TEXT, b"Hello"), f(Opcode.BINARY, b"x", rsv3=True)]
+    assert oracle_verdict(frames, ([("echo", b"Hello")], 1002)) == "pass"
+    assert oracle_verdict(frames, ([], 1002)) == "non-strict"
+    pinged = [f(Opcode.PING, b"p"), f(Opcode.CLOSE, encode_close_payload(1000))]
+    assert oracle_verdict(pinged, ([("pong", b"p")], 1000)) == "pass"
+    assert oracle_verdict(pinged, ([], 1000)) == "non-strict"

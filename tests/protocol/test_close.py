@@ -17,6 +17,7 @@ from harness.protocol import (
     is_valid_on_wire,
     parse_close_payload,
 )
+from harness.protocol.close import is_beyond_rfc6455_ranges, is_registered_after_rfc6455
 
 VALID, RESERVED, INVALID = CloseCodeKind.VALID, CloseCodeKind.RESERVED, CloseCodeKind.INVALID
 
@@ -65,6 +66,15 @@ def test_codes_outside_16_bits(code):
     with pytest.raises(ValueError):
         classify_close_code(code)
     assert not is_valid_on_wire(code)
+
+
+def test_codes_read_two_ways():
+    later = [code for code in range(65536) if is_registered_after_rfc6455(code)]
+    assert later == [1012, 1013, 1014]
+    assert all(classify_close_code(code) is VALID for code in later)
+    beyond = [code for code in range(65536) if is_beyond_rfc6455_ranges(code)]
+    assert beyond == list(range(5000, 65536))
+    assert all(classify_close_code(code) is INVALID for code in beyond)
 
 
 def test_names_cover_the_registered_codes():
