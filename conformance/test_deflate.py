@@ -54,6 +54,7 @@ from harness.protocol.deflate import (
     compress_variant,
     parse_extension_header,
 )
+from harness.protocol.errors import Violation
 from harness.protocol.frames import Frame, Opcode
 from harness.verdicts import CaseFailed, HarnessError, Verdict
 
@@ -724,9 +725,10 @@ async def test_empty_message(client: Client, kind: str) -> None:
 
 INVALID_DATA: dict[str, tuple[bytes, tuple[int, ...]]] = {
     # BFINAL=1, BTYPE=11: a reserved block type (RFC 1951 3.2.3)
-    "reserved-block-type": (b"\x07\x00\x00", (1002, 1007)),
+    "reserved-block-type": (b"\x07\x00\x00", Violation.BAD_COMPRESSED_DATA.close_codes),
     # a stored block whose LEN and NLEN do not match (RFC 1951 3.2.4)
-    "stored-length-mismatch": (b"\x00\x05\x00\x00\x00hello", (1002, 1007)),
+    "stored-length-mismatch": (b"\x00\x05\x00\x00\x00hello",
+                               Violation.BAD_COMPRESSED_DATA.close_codes),
     # valid DEFLATE data of a text message that is not UTF-8 (RFC 6455 8.1)
     "invalid-utf8-inside": (compress_variant(b"\xce\xba\xe1\xbd\xb9\xff", "sync"), (1007,)),
 }

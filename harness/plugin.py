@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import inspect
+import os
 import time
 import warnings
 from collections.abc import Callable, Coroutine, Generator
@@ -255,6 +256,25 @@ class _XdistHooks:
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput["wsspec_url"] = self.settings.url
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        """Work stealing, unless the user named a ``--dist`` mode. xdist's default
+        hands tests out in fixed chunks: the few cases that wait out a deadline
+        against a server that never answers sit together in one chunk, and one
+        worker waits through them while the others have nothing left to do."""
+        if not self.settings.active or config.option.dist != "load" or _dist_named(config):
+            return None
+        from xdist.scheduler import WorkStealingScheduling  # type: ignore[import-untyped]
+
+        return WorkStealingScheduling(config, log)
+
+
+def _dist_named(config: pytest.Config) -> bool:
+    """Whether the command line, PYTEST_ADDOPTS or the ini addopts name a --dist mode."""
+    words = [*config.invocation_params.args, *os.environ.get("PYTEST_ADDOPTS", "").split(),
+             *config.getini("addopts")]
+    return any(w == "-d" or w.startswith("--dist") for w in words)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

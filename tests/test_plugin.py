@@ -185,6 +185,15 @@ def test_parallel_run_reports_every_case_once(run_in: Runner) -> None:
     assert len({c["id"] for c in cases}) == len(cases)
 
 
+@pytest.mark.parametrize(("dist", "scheduler"), [((), "WorkStealingScheduling"),
+                                                  (("--dist", "load"), "LoadScheduling")])
+def test_parallel_runs_steal_work_unless_told_otherwise(run_in: Runner, dist: tuple[str, ...],
+                                                        scheduler: str) -> None:
+    run = run_in("--target=reference", "-k", "framing.echo", "-n", "2", "-v", *dist)
+    assert run.returncode == 0, run.output
+    assert f"scheduling tests via {scheduler}" in run.output
+
+
 def test_ini_twins_configure_the_run(run_in: Runner) -> None:
     cwd = run_in("--version").cwd
     (cwd / "pytest.ini").write_text(

@@ -25,12 +25,17 @@ How the server ends the conversation is graded by the :class:`Ending`
 another code a close frame may carry is non-strict (5.5.1: the code received
 is usually echoed); a failure by a TCP close without a close frame is
 non-strict (7.1.7 SHOULD send one); echoes left unsent by an answered close
-are informational (5.5.1), other reactions left unsent non-strict. One rule
-adds ``informational_codes``, for the close codes RFC 6455 7.4.2 and the IANA
-registry leave open (:func:`_codes_left_open`): a server that knows RFC 6455
-alone fails the connection with 1002 on 1012-1014, which IANA registered
-later in the range 7.4.2 reserves; and 7.4.2 defines no range above 4999, so
-answering such a close with 1000 is the other reading of failing with 1002.
+are informational (5.5.1), other reactions left unsent non-strict. One rule,
+for the close codes RFC 6455 leaves open to the server that answers a close
+frame (:func:`_codes_left_open`), adds ``informational_codes`` or
+``non_strict_codes``: a server that knows RFC 6455 alone fails the connection
+with 1002 on 1012-1014, which IANA registered later in the range 7.4.2
+reserves (informational); 7.4.2 defines no range above 4999, so answering
+such a close with 1000 is the other reading of failing with 1002
+(informational); and a close reason that is not UTF-8 fails the connection
+(8.1) with 1007 or, the reason being no message, with 1002 (non-strict: 7.4.1
+gives 1007 to data inconsistent with its type). Invalid UTF-8 in a text
+message has no such rule: 1007 is its code, and 1002 fails.
 
 Feeding one whole frame at a time fixes the frame at which each rule breaks;
 the core's parser guarantees the verdict does not depend on how the bytes are
@@ -121,9 +126,11 @@ class Ending:
     """The end of the conversation: where (``frame_index``, or None when it stays
     open), how, the close codes the server may send, and the rule broken.
 
-    ``codes`` are the close codes that pass; ``informational_codes`` those RFC
-    6455 leaves open at this frame, graded ``informational`` for the reason
-    ``informational_note`` gives (see :func:`_codes_left_open`).
+    ``codes`` are the close codes that pass; ``informational_codes`` and
+    ``non_strict_codes`` (never the same code) those RFC 6455 leaves open at
+    this frame, graded ``informational`` or ``non-strict`` for the reason
+    ``informational_note`` or ``non_strict_note`` gives (see
+    :func:`_codes_left_open`).
     """
 
     kind: EndingKind
@@ -132,15 +139,19 @@ class Ending:
     violation: ProtocolViolation | None = field(default=None, compare=False)
     informational_codes: tuple[int, ...] = ()
     informational_note: str = field(default="", compare=False)
+    non_strict_codes: tuple[int, ...] = ()
+    non_strict_note: str = field(default="", compare=False)
 
     def describe(self) -> str:
         if self.kind is EndingKind.OPEN:
             return "the connection stays open"
         where = f"frame #{(self.frame_index or 0) + 1}"
         recorded = ""
-        if self.informational_codes:
-            shown = " or ".join(str(c) for c in self.informational_codes)
-            recorded = f" ({shown} recorded as informational)"
+        for codes, grade in ((self.non_strict_codes, "non-strict"),
+                             (self.informational_codes, "informational")):
+            if codes:
+                shown = " or ".join(str(c) for c in codes)
+                recorded += f" ({shown} recorded as {grade})"
         if self.kind is EndingKind.CLOSE:
             shown = " or ".join("an empty close" if c is None else str(c) for c in self.codes)
             return f"the close of {where} answered ({shown}{recorded}), then TCP closed"
@@ -155,15 +166,18 @@ class Ending:
         any grade but ``pass``.
 
         One of ``codes``: pass. One of ``informational_codes``: informational.
-        A client's close answered with another code a close frame may carry:
-        non-strict (RFC 6455 5.5.1: the code received is usually echoed).
-        Anything else fails: a connection that must fail closed with another
-        code, a code no close frame may carry, a close where none is due.
+        One of ``non_strict_codes``: non-strict. A client's close answered
+        with another code a close frame may carry: non-strict (RFC 6455 5.5.1:
+        the code received is usually echoed). Anything else fails: a
+        connection that must fail closed with another code, a code no close
+        frame may carry, a close where none is due.
         """
         if code in self.codes:
             return "pass", ""
         if code in self.informational_codes:
             return "informational", self.informational_note
+        if code in self.non_strict_codes:
+            return "non-strict", self.non_strict_note
         if self.kind is EndingKind.CLOSE and (code is None or is_valid_on_wire(code)):
             shown = "an empty close frame" if code is None else f"close code {code}"
             return "non-strict", (f"the close was answered with {shown}; the code received is "
@@ -299,22 +313,27 @@ def _run(frames: Sequence[Frame], *, echo: bool, max_message_size: int,
 
 
 def _fail(index: int, exc: ProtocolViolation) -> Ending:
-    return Ending(EndingKind.FAIL, index, (exc.close_code,), exc)
+    return Ending(EndingKind.FAIL, index, exc.violation.close_codes, exc)
 
 
 def _codes_left_open(ending: Ending, frame: Frame) -> Ending:
     """``ending``, reached at the client's ``frame``, with the close codes RFC
-    6455 7.4.2 leaves open for a close frame's code, graded informational:
+    6455 leaves open to a server answering a close frame, as the catalogue
+    grades them (the first that applies):
 
     * 1012-1014, registered with IANA after RFC 6455 in the range 1000-2999
       that 7.4.2 reserves for the protocol: a server that knows the RFC alone
       takes them for reserved codes and fails the connection with 1002,
-      whatever the reason says (``close.code.valid-1014``);
+      whatever the reason says: informational (``close.code.valid-1014``);
     * a code above 4999, where 7.4.2 defines no range: a server may take it
       for an application's code and answer the close with 1000 where the core
       fails the connection with 1002, as long as nothing else in the frame
-      breaks a rule (Autobahn|Testsuite 7.13.x is informational;
-      ``close.code.invalid-5000``).
+      breaks a rule: informational (Autobahn|Testsuite 7.13.x;
+      ``close.code.invalid-5000``);
+    * a reason that is not UTF-8: the connection fails (8.1), with 1007 (the
+      core's code) or with 1002, since the reason is no message whose type
+      its data contradicts (7.4.1 gives 1007 to that): non-strict
+      (``close.reason.invalid-utf8-*``). Accepting the close (1000) fails.
     """
     if frame.opcode != Opcode.CLOSE or len(frame.payload) < 2:
         return ending
@@ -330,6 +349,10 @@ def _codes_left_open(ending: Ending, frame: Frame) -> Ending:
         return replace(ending, informational_codes=(1000,), informational_note=(
             f"close code {code} answered with 1000: RFC 6455 7.4.2 defines no range above "
             "4999, so either answer is allowed"))
+    if violation is not None and violation.violation is Violation.INVALID_UTF8:
+        return replace(ending, non_strict_codes=(1002,), non_strict_note=(
+            "a close reason that is not UTF-8 failed the connection with 1002; 1007 is the "
+            "code for data that is not valid UTF-8 (RFC6455 7.4.1, 8.1)"))
     return ending
 
 

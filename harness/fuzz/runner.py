@@ -27,7 +27,8 @@ a MUST broken fails; a failure without a close frame, or before the
 reactions to earlier frames were sent, is non-strict; a close answered
 before the echoes of earlier messages is informational; a close answered
 with another valid code than the client's is non-strict, with a code RFC
-6455 leaves open informational.
+6455 leaves open informational; a close reason that is not UTF-8 failed
+with 1002 rather than 1007 is non-strict.
 
 A deviation from the oracle's expectation sends the runner through the
 oracle's alternatives (:meth:`~harness.fuzz.oracle.Expectation.alternatives`),

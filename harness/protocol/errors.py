@@ -45,6 +45,11 @@ class Violation(enum.Enum):
         """The close code an endpoint fails the connection with on this violation."""
         return _RULES[self][1]
 
+    @property
+    def close_codes(self) -> tuple[int, ...]:
+        """Every close code that fits the violation, :attr:`close_code` first."""
+        return (self.close_code, *_ALSO_FITTING.get(self, ()))
+
 
 _RULES: dict[Violation, tuple[str, int]] = {
     Violation.MASKED_FRAME: ("RFC6455 5.1", 1002),
@@ -66,6 +71,13 @@ _RULES: dict[Violation, tuple[str, int]] = {
     Violation.COMPRESSED_CONTINUATION: ("RFC7692 6", 1002),
     Violation.BAD_COMPRESSED_DATA: ("RFC7692 6.2", 1007),
     Violation.WINDOW_TOO_LARGE: ("RFC7692 7.1.2.1", 1002),
+}
+
+#: Violations for which the RFCs name no close code and a second one fits as well:
+#: RFC 7692 6.2 only says to fail the connection on data that does not inflate, which is
+#: inconsistent data (1007) as much as a protocol error (1002).
+_ALSO_FITTING: dict[Violation, tuple[int, ...]] = {
+    Violation.BAD_COMPRESSED_DATA: (1002,),
 }
 
 

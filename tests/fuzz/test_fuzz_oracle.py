@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.test_close import INVALID_CODES, VALID_CODES
+from conformance._utf8_sequences import SEQUENCES
+from conformance.test_close import INVALID_CODES, INVALID_REASONS, VALID_CODES, row_names
+from conformance.test_deflate import INVALID_DATA
 from conformance.test_framing import NON_MINIMAL, payload_of
+from conformance.test_utf8 import (
+    BEYOND_UNICODE_INSIDE,
+    FAIL_FAST,
+    MODES,
+    SURROGATE_INSIDE,
+    every_byte,
+    split_at,
+)
 from harness.fuzz.oracle import EndingKind, predict, worse
 from harness.protocol.close import (
     encode_close_payload,
@@ -321,3 +331,113 @@ def test_unanswered_frames_before_a_failure_or_a_pong_stay_non_strict() -> None:
     pinged = [f(Opcode.PING, b"p"), f(Opcode.CLOSE, encode_close_payload(1000))]
     assert oracle_verdict(pinged, ([("pong", b"p")], 1000)) == "pass"
     assert oracle_verdict(pinged, ([], 1000)) == "non-strict"
+
+
+#: close.reason.invalid-utf8-*: failing with 1007 passes, with 1002 is non-strict (RFC
+#: 6455 8.1 fails the connection; 7.4.1 gives 1007 to data that is not UTF-8), TCP close
+#: alone is non-strict, any other answer fails: echoing the close or accepting it with
+#: 1000 too.
+BAD_REASON = [("close-1007", 1007, "pass"), ("close-1002", 1002, "non-strict"),
+              ("tcp", "tcp", "non-strict"), ("echoed", 1000, "fail"),
+              ("close-1001", 1001, "fail"), ("close-1011", 1011, "fail"),
+              ("empty-close", None, "fail")]
+
+
+@pytest.mark.parametrize(("name", "reason", "autobahn"), INVALID_REASONS,
+                         ids=row_names(INVALID_REASONS))
+@pytest.mark.parametrize(("answer", "end", "catalogue"), BAD_REASON,
+                         ids=row_names(BAD_REASON))
+def test_close_reason_not_utf8_is_graded_as_the_catalogue(
+        name: str, reason: bytes, autobahn: str | None, answer: str, end: str | int | None,
+        catalogue: str) -> None:
+    assert oracle_verdict(close_with(1000, reason), (ECHOED, end)) == catalogue
+    assert oracle_verdict(close_with(1000, reason)[1:], ([], end)) == catalogue
+
+
+def test_close_reason_not_utf8_failed_with_1002_is_noted_and_described() -> None:
+    ending = predict([f(Opcode.CLOSE, encode_close_payload(1000, b"ok \xc0\xaf"))]).ending
+    assert (ending.kind, ending.codes, ending.non_strict_codes, ending.informational_codes) == (
+        EndingKind.FAIL, (1007,), (1002,), ())
+    grade, note = ending.grade_close(1002)
+    assert grade == "non-strict" and "1007" in note and "RFC6455 7.4.1" in note
+    assert "1002 recorded as non-strict" in ending.describe()
+
+
+@pytest.mark.parametrize("code", [1000, 1001, 3000, 4001])
+@pytest.mark.parametrize(("name", "reason", "autobahn"), INVALID_REASONS,
+                         ids=row_names(INVALID_REASONS))
+def test_close_reason_not_utf8_accepted_with_1000_still_fails(
+        code: int, name: str, reason: bytes, autobahn: str | None) -> None:
+    frames = close_with(code, reason)
+    assert predict(frames).ending.kind is EndingKind.FAIL
+    assert oracle_verdict(frames, (ECHOED, 1000)) == "fail"
+    assert oracle_verdict(frames[1:], ([], 1000)) == "fail"
+    assert oracle_verdict(frames[1:], ([], code)) == "fail"  # the close echoed
+
+
+#: utf8.<group>.<n>.<mode> and utf8.invalid-fragmented.*: failing with 1007 passes,
+#: TCP close alone is non-strict, 1002 or any other answer fails (7.4.1 gives 1007 to
+#: text that is not UTF-8).
+BAD_TEXT = [("close-1007", 1007, "pass"), ("tcp", "tcp", "non-strict"),
+            ("close-1002", 1002, "fail"), ("close-1000", 1000, "fail"),
+            ("close-1011", 1011, "fail"), ("empty-close", None, "fail")]
+
+
+def text_message(payload: bytes, fragments: list[bytes] | None = None) -> list[Frame]:
+    """``payload`` as one text message: one frame, or one frame per fragment."""
+    parts = fragments if fragments is not None else [payload]
+    last = len(parts) - 1
+    return [f(Opcode.TEXT if i == 0 else Opcode.CONTINUATION, part, fin=i == last)
+            for i, part in enumerate(parts)]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("answer", "end", "catalogue"), BAD_TEXT, ids=row_names(BAD_TEXT))
+def test_invalid_text_is_graded_as_the_catalogue(mode: str, answer: str, end: str | int | None,
+                                                 catalogue: str) -> None:
+    payloads = [(row.id, row.payload) for row in SEQUENCES if not row.valid]
+    payloads.append(("surrogate-inside", SURROGATE_INSIDE))
+    assert len(payloads) > 50
+    for row, payload in payloads:
+        frames = text_message(payload, every_byte(payload) if mode == "bytewise" else None)
+        assert predict(frames).ending.non_strict_codes == ()
+        assert oracle_verdict(frames, ([], end)) == catalogue, row
+
+
+@pytest.mark.parametrize(("variant", "sending", "cuts"), FAIL_FAST, ids=row_names(FAIL_FAST))
+def test_fail_fast_text_is_graded_as_the_catalogue(variant: str, sending: str,
+                                                   cuts: tuple[int, int]) -> None:
+    # utf8.fail-fast.*: failing as the invalid byte arrives passes with 1007; once the
+    # message is complete (the pong of the second part sent first) it is non-strict;
+    # with 1002 it fails either way; a TCP close alone is non-strict.
+    first, second, rest = split_at(BEYOND_UNICODE_INSIDE, *cuts)
+    if sending == "chops":
+        # One frame: the oracle reads frames whole, so how soon within the frame the
+        # target fails is not graded here.
+        frames = text_message(first + second + rest)
+        at_once: list[tuple[str, bytes]] = []
+    else:
+        frames = [f(Opcode.TEXT, first, fin=False), f(Opcode.PING, b"first part"),
+                  f(Opcode.CONTINUATION, second, fin=False), f(Opcode.PING, b"second part"),
+                  f(Opcode.CONTINUATION, rest)]
+        at_once = [("pong", b"first part")]
+        late = [*at_once, ("pong", b"second part")]
+        assert oracle_verdict(frames, (late, 1007)) == "non-strict"
+        assert oracle_verdict(frames, (late, "tcp")) == "non-strict"
+        assert oracle_verdict(frames, (late, 1002)) == "fail"
+    assert oracle_verdict(frames, (at_once, 1007)) == "pass"
+    assert oracle_verdict(frames, (at_once, "tcp")) == "non-strict"
+    for wrong in (1002, 1000, None):
+        assert oracle_verdict(frames, (at_once, wrong)) == "fail"
+
+
+@pytest.mark.parametrize("name", [n for n, (_, codes) in INVALID_DATA.items() if 1002 in codes])
+def test_data_that_does_not_inflate_is_graded_as_the_catalogue(name: str) -> None:
+    # deflate.invalid.*: RFC 7692 6.2 names no close code; 1007 and 1002 both pass there.
+    payload, codes = INVALID_DATA[name]
+    expectation = predict([f(Opcode.TEXT, payload, rsv1=True)], deflate=DeflateParams())
+    ending = expectation.ending
+    assert ending.kind is EndingKind.FAIL
+    assert {code: ending.grade_close(code)[0] for code in (*codes, 1000, 1009)} == {
+        **dict.fromkeys(codes, "pass"), 1000: "fail", 1009: "fail"}
+    assert ending.grade_tcp_close()[0] == "non-strict"
