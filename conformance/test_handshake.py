@@ -295,6 +295,37 @@ async def test_duplicated_key_is_refused(client: Client) -> None:
     await expect_refusal(client, request, rule="RFC6455 11.3.1, 4.2.1")
 
 
+#: Sec-WebSocket-Extensions values that break the grammar of RFC 6455 9.1:
+#: (variant, value). An empty list element is no such break: RFC 9110 5.6.1 lets a
+#: recipient ignore it.
+MALFORMED_EXTENSIONS = [
+    ("trailing-semicolon", "permessage-deflate;"),
+    ("nameless-parameter", "permessage-deflate; =15"),
+    ("name-with-space", "permessage deflate"),
+    ("quoted-value-not-a-token", 'permessage-deflate; client_max_window_bits="1 0"'),
+    ("unclosed-quote", 'permessage-deflate; client_max_window_bits="10'),
+    ("two-equals-signs", "permessage-deflate; server_max_window_bits=10=11"),
+]
+
+
+@pytest.mark.parametrize(("variant", "value"), MALFORMED_EXTENSIONS,
+                         ids=[variant for variant, _ in MALFORMED_EXTENSIONS])
+@case(
+    "handshake.extensions.malformed.{variant}",
+    title="a Sec-WebSocket-Extensions value breaking the 9.1 grammar ({variant}) is refused",
+    rfc="RFC6455 4.2.1 MUST",
+    requirement="A handshake that violates the ABNF of its components is refused with an "
+    "error status such as 400 (4.2.1); Sec-WebSocket-Extensions follows the grammar of 9.1, "
+    "so a value that breaks it ({value}) is refused, whether or not the server supports "
+    "any extension.",
+)
+async def test_malformed_extension_header_is_refused(client: Client, variant: str,
+                                                     value: str) -> None:
+    del variant  # in the case id
+    request = client.request().with_header("Sec-WebSocket-Extensions", value)
+    await expect_refusal(client, request, rule="RFC6455 4.2.1, 9.1")
+
+
 #: requests breaking 4.2.1 items 2-4: (variant, what is wrong, header, values);
 #: no values leaves the header out, two values send it twice.
 BAD_FIELDS = [

@@ -7,9 +7,12 @@ import re
 
 import pytest
 
+from conformance.test_handshake import MALFORMED_EXTENSIONS
 from harness.autobahn_cases import SECTIONS_1_TO_10, SECTIONS_12_AND_13
 from harness.casedocs import collect_cases
 from harness.cases import CaseInfo
+from harness.protocol.errors import HandshakeViolation
+from harness.protocol.handshake import parse_extension_header
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +52,10 @@ def test_every_case_states_its_rule(cases: list[CaseInfo]) -> None:
         assert re.fullmatch(r"[a-z0-9]+(\.[A-Za-z0-9_+\-]+)+", info.id), info.id
         assert rule.match(info.rfc), (info.id, info.rfc)
         assert info.title and info.requirement.rstrip(")").endswith("."), info.id
+
+
+@pytest.mark.parametrize(("variant", "value"), MALFORMED_EXTENSIONS)
+def test_malformed_extension_values_break_the_grammar(variant: str, value: str) -> None:
+    # handshake.extensions.malformed.* would grade a refusal of a valid value as right
+    with pytest.raises(HandshakeViolation, match=r"§9\.1"):
+        parse_extension_header([value])

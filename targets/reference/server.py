@@ -71,6 +71,7 @@ from harness.protocol.handshake import (
     build_accept_response,
     build_reject_response,
     check_request,
+    parse_extension_header,
     parse_header_list,
 )
 from harness.protocol.messages import Decompressor, Message, Receiver
@@ -277,14 +278,16 @@ def judge(request: HandshakeRequest, profile: TargetProfile) -> Acceptance | Ref
         return Refusal(400, f"no offered subprotocol is spoken here; offer one of: {spoken}")
 
     key = request.get("Sec-WebSocket-Key")[0]
+    try:
+        # 4.2.1: a header breaking its grammar (9.1) is refused, extensions spoken or not.
+        parse_extension_header(request.get("Sec-WebSocket-Extensions"))
+    except HandshakeViolation as exc:
+        return Refusal(400, " ".join(exc.problems))
     if profile.deflate is None or not profile.deflate.enabled:
         return Acceptance(key, subprotocol)
     from harness.protocol import deflate
 
-    try:
-        agreed = deflate.negotiate(request.get("Sec-WebSocket-Extensions"), enabled=True)
-    except HandshakeViolation as exc:
-        return Refusal(400, " ".join(exc.problems))
+    agreed = deflate.negotiate(request.get("Sec-WebSocket-Extensions"), enabled=True)
     if agreed is None:
         return Acceptance(key, subprotocol)
     extensions, params = agreed
