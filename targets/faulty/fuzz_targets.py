@@ -332,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     server = FuzzFaultServer(behaviour, host=args.host, port=args.port)
-    asyncio.run(serve_until_signalled(server, "faulty"))
+    asyncio.run(serve_until_signalled(
+        server, lambda: f"wsspec faulty server listening on {server.url}"))
     return 0
 
 

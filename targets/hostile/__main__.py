@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import signal
 import sys
+
+from targets.reference.cli import serve_until_signalled
 
 from . import HOSTILE, HostileServer
 
@@ -26,21 +26,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=9003, help="port to listen on (0: any)")
     parser.add_argument("--list", action="store_true", help="list the servers and exit")
     return parser
-
-
-async def _serve(server: HostileServer) -> None:
-    await server.start()
-    print(f"wsspec hostile server {server.name} listening on {server.host}:{server.port}",
-          flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"python -m targets.hostile: {exc}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(_serve(server))
+        asyncio.run(serve_until_signalled(server, lambda: (
+            f"wsspec hostile server {server.name} listening on {server.host}:{server.port}")))
     except OSError as exc:
         print(f"python -m targets.hostile: cannot listen on {args.host}:{args.port}: "
               f"{exc.strerror or exc}", file=sys.stderr)

@@ -14,6 +14,8 @@ import contextlib
 import signal
 import ssl
 import sys
+from collections.abc import Callable
+from typing import Protocol
 
 from harness.profile import ProfileError, TargetProfile, load_profile
 
@@ -76,7 +78,8 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m targets.refere
     except ValueError as exc:
         return _fail(prog, str(exc))
     try:
-        asyncio.run(serve_until_signalled(server))
+        asyncio.run(serve_until_signalled(
+            server, lambda: f"wsspec reference server listening on {server.url}"))
     except OSError as exc:
         return _fail(prog, f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", 1)
     except KeyboardInterrupt:  # signal handlers unavailable (Windows)
@@ -84,10 +87,19 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m targets.refere
     return 0
 
 
-async def serve_until_signalled(server: ReferenceServer, kind: str = "reference") -> None:
-    """Start ``server``, print the line launchers wait for, serve until SIGTERM/SIGINT."""
+class Served(Protocol):
+    """A server :func:`serve_until_signalled` can run."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+async def serve_until_signalled(server: Served, banner: Callable[[], str]) -> None:
+    """Start ``server``, print ``banner()`` (the line launchers wait for; called once
+    the server listens, so it can name the port given), serve until SIGTERM/SIGINT."""
     await server.start()
-    print(f"wsspec {kind} server listening on {server.url}", flush=True)
+    print(banner(), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
