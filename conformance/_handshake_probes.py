@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import h11
 
-from harness.conversation import Client, Connection, HandshakeResult
+from harness.conversation import Client, Connection, HandshakeResult, frame_entry
 from harness.driver.base import Driver, DriverError, StreamEnd
 from harness.protocol.errors import HandshakeViolation
 from harness.protocol.frames import Frame, Opcode, encode_frame
@@ -172,9 +172,7 @@ def masked_frame(client: Client, opcode: int, payload: bytes) -> bytes:
     """A final, masked frame's bytes, recorded in the wire log as sent."""
     key = os.urandom(4)
     frame = Frame(opcode, payload, fin=True, masked=True, mask_key=key)
-    entry = frame.to_dict()
-    entry["describe"] = frame.describe()
-    client.record.wirelog.frame("out", entry)
+    client.record.wirelog.frame("out", frame_entry(frame))
     return encode_frame(opcode, payload, mask_key=key)
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from harness.cases import case
-from harness.conversation import Client, Connection
+from harness.conversation import Client, Connection, frame_entry
 from harness.driver.base import StreamEnd
 from harness.protocol.close import CloseInfo
 from harness.protocol.frames import Frame, Opcode, encode_frame
@@ -168,9 +168,7 @@ def encode_message(ws: Connection, opcode: Opcode, data: bytes,
         fin = index == count - 1
         if index < LOGGED_FRAMES:
             frame = Frame(frame_opcode, piece, fin=fin, masked=True, mask_key=key)
-            entry = frame.to_dict()
-            entry["describe"] = frame.describe()
-            ws.wirelog.frame("out", entry)
+            ws.wirelog.frame("out", frame_entry(frame))
         yield encode_frame(frame_opcode, piece, fin=fin, mask_key=key)
     if count > LOGGED_FRAMES:
         ws.wirelog.event(f"{count - LOGGED_FRAMES} more frames of {show_size(size)} sent, "
@@ -359,7 +357,7 @@ async def echo_in_order(client: Client, ws: Connection, opcode: Opcode, messages
     for index, (message, key) in enumerate(zip(messages, keys, strict=True)):
         if index == 0:
             first = Frame(opcode, message, masked=True, mask_key=key)
-            ws.wirelog.frame("out", {**first.to_dict(), "describe": first.describe()})
+            ws.wirelog.frame("out", frame_entry(first))
         wire += encode_frame(opcode, message, mask_key=key)
         batch.append(message)
         if len(wire) < BURST_WRITE and index < last:

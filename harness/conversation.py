@@ -401,7 +401,7 @@ class Connection:
                             declared_length=declared_length)
         frame = Frame(opcode, payload, fin=fin, rsv1=rsv1, rsv2=rsv2, rsv3=rsv3,
                       masked=masked, mask_key=key, length_form=length_form)
-        self.wirelog.frame("out", _frame_entry(frame, declared_length))
+        self.wirelog.frame("out", frame_entry(frame, declared_length))
         if opcode == Opcode.CLOSE:
             self.close_sent = True
         return await self.send_raw(data, chunks=chunks, pause=pause)
@@ -434,7 +434,7 @@ class Connection:
             last = index == len(pieces) - 1
             rsv1 = compress and index == 0
             wire += encode_frame(frame_opcode, piece, fin=last, rsv1=rsv1, mask_key=key)
-            self.wirelog.frame("out", _frame_entry(
+            self.wirelog.frame("out", frame_entry(
                 Frame(frame_opcode, piece, fin=last, rsv1=rsv1, masked=True, mask_key=key)))
         return await self.send_raw(bytes(wire), chunks=chunks, pause=pause)
 
@@ -456,7 +456,7 @@ class Connection:
             ) from None
         for event in events:
             if isinstance(event, Frame):
-                self.wirelog.frame("in", _frame_entry(event))
+                self.wirelog.frame("in", frame_entry(event))
             self._pending.append(event)
 
     async def next_event(self, timeout: float | None = None) -> Frame | Message | StreamEnd | None:
@@ -664,7 +664,7 @@ class Connection:
                            rsv2=frame.rsv2, rsv3=frame.rsv3,
                            mask_key=frame.mask_key or os.urandom(4),
                            length_form=frame.length_form)
-            self.wirelog.frame("out", _frame_entry(masked))
+            self.wirelog.frame("out", frame_entry(masked))
             if masked.opcode == Opcode.CLOSE:
                 self.close_sent = True
             wire += masked.encode()
@@ -699,18 +699,19 @@ class Connection:
         return None
 
 
-#: frames up to this payload size are logged lazily (see _frame_entry).
+#: frames up to this payload size are logged lazily (see frame_entry).
 _LAZY_ENTRY_PAYLOAD = 4096
 
 
-def _frame_entry(frame: Frame, declared_length: int | None = None,
-                 ) -> dict[str, object] | Callable[[], dict[str, object]]:
-    """The wire log record of ``frame``: for a small frame, made only if the log is
-    read (most entries of a long case are only counted); a large one is recorded
-    at once, so the log never holds its payload."""
+def frame_entry(frame: Frame, declared_length: int | None = None, *, note: str = "",
+                ) -> dict[str, object] | Callable[[], dict[str, object]]:
+    """The wire log record of ``frame`` (``note`` added to its description), for
+    :meth:`WireLog.frame`: for a small frame, made only if the log is read (most
+    entries of a long case are only counted); a large one is made at once, so the
+    log never holds its payload."""
     def entry() -> dict[str, object]:
         record = frame.to_dict()
-        record["describe"] = frame.describe()
+        record["describe"] = frame.describe() + note
         if declared_length is not None:
             record["declared_length"] = declared_length
         return record

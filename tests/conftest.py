@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -63,6 +64,11 @@ def load_script(name: str) -> ModuleType:
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
+
+
+def slow_enabled(config: pytest.Config) -> bool:
+    """Slow runs are opt-in: ``-m slow`` (or any -m naming it) or WSSPEC_SLOW=1."""
+    return os.environ.get("WSSPEC_SLOW") == "1" or "slow" in (config.getoption("markexpr") or "")
 
 
 def server_cmd(module: str, *extra: str) -> str:

@@ -28,21 +28,17 @@ class BackgroundRun:
     through its own objects. An exception it raises is kept in :attr:`error`.
     """
 
-    def __init__(self, driver: str, async_fn: Callable[[], Awaitable[None]],
-                 name: str = "wsspec-background") -> None:
+    def __init__(self, driver: str, async_fn: Callable[[], Awaitable[None]]) -> None:
         self._driver = driver
         self._async_fn = async_fn
-        self._thread = threading.Thread(target=self._main, name=name, daemon=True)
+        self._thread = threading.Thread(target=self._main, name="wsspec-background",
+                                        daemon=True)
         self._lock = threading.Lock()
         self._ended = False
         self._cancelled = False
         self._callbacks: list[Callable[[], None]] = []
         self._stop: Callable[[], None] | None = None
         self.error: BaseException | None = None
-
-    @property
-    def ended(self) -> bool:
-        return self._ended
 
     def start(self) -> None:
         self._thread.start()

@@ -90,8 +90,6 @@ class _Stop(BaseException):
 class _State(Generic[E]):
     result: CampaignResult[E]
     deadline: float
-    max_examples: int
-    shrink_budget: float
     shrink_deadline: float | None = None
     failing: set[E] = field(default_factory=set)
     last: Finding[E] | None = None
@@ -160,8 +158,7 @@ def run_campaign(
     started = time.monotonic()
     base = _seed_base(case_id, settings)
     result: CampaignResult[E] = CampaignResult(seed=base)
-    state: _State[E] = _State(result, started + settings.budget, settings.max_examples,
-                              settings.profile.shrink_budget)
+    state: _State[E] = _State(result, started + settings.budget)
     database = None
     if settings.database is not None and base is None:
         database = example_database(settings.database)
@@ -173,7 +170,7 @@ def run_campaign(
             if now > state.shrink_deadline and example not in state.failing:
                 return
             result.shrink_runs += 1
-        elif now > state.deadline or result.examples >= state.max_examples:
+        elif now > state.deadline or result.examples >= settings.max_examples:
             raise _Stop
         else:
             result.examples += 1
@@ -188,7 +185,7 @@ def run_campaign(
             state.failing.add(example)
             state.last = finding
             if state.shrink_deadline is None:
-                state.shrink_deadline = time.monotonic() + state.shrink_budget
+                state.shrink_deadline = time.monotonic() + settings.profile.shrink_budget
             raise _ExampleFailed(outcome.observed)
         if outcome.verdict is Verdict.NON_STRICT and result.non_strict is None:
             result.non_strict = finding

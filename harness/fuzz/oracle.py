@@ -64,7 +64,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, cast
 
 from harness.protocol.close import (
     is_beyond_rfc6455_ranges,
@@ -77,19 +77,17 @@ from harness.protocol.errors import ProtocolViolation, Violation
 from harness.protocol.frames import Frame, Opcode, opcode_name
 from harness.protocol.messages import Message, Receiver
 from harness.protocol.utf8 import is_valid_utf8
+from harness.verdicts import Verdict
 
 __all__ = ["Ending", "EndingKind", "Expectation", "Grade", "Reaction", "predict", "worse"]
 
 #: A grade the oracle gives, named as the verdicts of :mod:`harness.verdicts`.
 Grade = Literal["pass", "non-strict", "informational", "fail"]
 
-#: The grades from best to worst, in the order of :class:`harness.verdicts.Verdict`.
-_GRADE_ORDER: tuple[Grade, ...] = ("pass", "non-strict", "informational", "fail")
-
 
 def worse(one: Grade, other: Grade) -> Grade:
-    """The worse of two grades."""
-    return max(one, other, key=_GRADE_ORDER.index)
+    """The worse of two grades (as :meth:`harness.verdicts.Verdict.worse` orders them)."""
+    return cast(Grade, Verdict(one).worse(Verdict(other)).value)
 
 #: The cap on a message when the profile declares none (the suite's own cap).
 DEFAULT_MAX_MESSAGE = 64 * 2**20

@@ -48,7 +48,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from harness.conversation import Client, Connection, Target
+from harness.conversation import Client, Connection, Target, frame_entry
 from harness.driver import run_with
 from harness.driver.base import StreamEnd
 from harness.protocol.close import encode_close_payload, parse_close_payload
@@ -168,9 +168,7 @@ class _Judge:
 
 async def _write_step(conn: Connection, step: Step) -> None:
     for frame in step.frames:
-        entry = frame.to_dict()
-        entry["describe"] = frame.describe()
-        conn.wirelog.frame("out", entry)
+        conn.wirelog.frame("out", frame_entry(frame))
         if frame.opcode == Opcode.CLOSE:
             conn.close_sent = True
     for piece in step.writes:
@@ -180,9 +178,7 @@ async def _write_step(conn: Connection, step: Step) -> None:
 
 async def _send_own(conn: Connection, opcode: int, payload: bytes) -> None:
     frame = Frame(opcode, payload, mask_key=SYNC_MASK)
-    entry = frame.to_dict()
-    entry["describe"] = frame.describe() + " (sent by the fuzzer)"
-    conn.wirelog.frame("out", entry)
+    conn.wirelog.frame("out", frame_entry(frame, note=" (sent by the fuzzer)"))
     if opcode == Opcode.CLOSE:
         conn.close_sent = True
     await conn.send_raw(frame.encode())

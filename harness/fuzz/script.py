@@ -13,7 +13,7 @@ waits for the target's reactions to them before it writes the next step.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from harness.protocol.frames import Frame, LengthForm
@@ -76,7 +76,6 @@ class Conversation:
 
     steps: tuple[Step, ...]
     deflate: bool = False
-    notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def frames(self) -> list[Frame]:
@@ -90,7 +89,7 @@ class Conversation:
             yield step, start, start + len(step.frames)
             start += len(step.frames)
 
-    def describe(self, limit: int | None = None) -> list[str]:
+    def describe(self) -> list[str]:
         """One line per frame (``#3 step 2: PING fin=1 ... | hex``), for failure messages."""
         lines: list[str] = []
         for number, (step, start, _end) in enumerate(self.step_spans(), 1):
@@ -101,8 +100,6 @@ class Conversation:
                 shown = wire[:40].hex(" ") + (" …" if len(wire) > 40 else "")
                 lines.append(f"  #{index + 1} {frame.describe()}")
                 lines.append(f"      {shown}")
-        if limit is not None and len(lines) > limit:
-            lines = [*lines[:limit], f"  … {len(lines) - limit} more lines"]
         return lines
 
     def smaller(self) -> Iterator[Conversation]:

@@ -13,15 +13,13 @@ reveals.
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Run, run_tool
+from conftest import Run, run_tool, server_cmd, slow_enabled
 
 FAULTY = "targets.faulty"
 FUZZ_FAULTY = "targets.faulty.fuzz_targets"
@@ -53,12 +51,7 @@ WAIT = "--case-timeout=1"
 
 
 def target_cmd(module: str, fault: str) -> str:
-    return f"{sys.executable} -m {module} --fault {fault} --port {{port}}"
-
-
-def slow_enabled(config: pytest.Config) -> bool:
-    """Slow fuzz runs are opt-in: ``-m slow`` (or any -m naming it) or WSSPEC_SLOW=1."""
-    return os.environ.get("WSSPEC_SLOW") == "1" or "slow" in (config.getoption("markexpr") or "")
+    return server_cmd(module, "--fault", fault, "--port", "{port}")
 
 
 def case_run(fault: str, folder: Path) -> Run:
@@ -138,7 +131,7 @@ def test_replay_reproduces_from_a_fresh_process(runs: dict[str, Run]) -> None:
     recorded = json.loads(path.read_text())
     assert f"expected: {recorded['expected']}" in replay.output
     fixed = run_tool(["wsspec", "replay", str(path),
-                      f"--target-cmd={sys.executable} -m targets.reference --port {{port}}"],
+                      f"--target-cmd={server_cmd('targets.reference', '--port', '{port}')}"],
                      run.cwd, 60.0)
     assert fixed.returncode == 0, fixed.output
     assert "did not reproduce" in fixed.output

@@ -17,7 +17,6 @@ per server, which cases may pass and which may be non-strict, and why).
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -26,11 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import load_script
+from conftest import load_script, slow_enabled
 
 from targets.hostile import HOSTILE
-
-REPO = Path(__file__).resolve().parents[2]
 
 CASE_TIMEOUT = 0.5
 WORKERS = 2
@@ -182,11 +179,6 @@ def test_suite_survives(name: str, representative: list[str], profile_file: Path
                         bytecode_cache: Path, tmp_path: Path) -> None:
     run, bound = _run(name, representative, profile_file, bytecode_cache, tmp_path)
     _check(name, run, bound, len(representative))
-
-
-def slow_enabled(config: pytest.Config) -> bool:
-    """The full-catalogue runs are opt-in: ``-m slow`` (or any -m naming it) or WSSPEC_SLOW=1."""
-    return os.environ.get("WSSPEC_SLOW") == "1" or "slow" in (config.getoption("markexpr") or "")
 
 
 @pytest.mark.slow

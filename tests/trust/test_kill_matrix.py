@@ -9,13 +9,11 @@ generator's rendering and catch rule work on a small made-up matrix.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from conftest import load_script
+from conftest import REPO, load_script
 
 from targets.faulty import FAULTS
 
-REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "kill-matrix.md"
 
 

@@ -20,17 +20,13 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import load_script
+from conftest import REPO, load_script
 
 from targets.faulty import FAULTS
-
-REPO = Path(__file__).resolve().parents[2]
-POLICY_PROFILE = REPO / "tests" / "policies" / "profiles" / "full.toml"
-
 
 km = load_script("kill_matrix")
 
@@ -55,14 +51,13 @@ class Run:
     markers: str
     keywords: str | None = None
     profile: Path = km.PROFILE
-    extra: tuple[str, ...] = field(default=())
 
     @property
     def name(self) -> str:
         return "+".join(self.faults)
 
 
-FULL = POLICY_PROFILE
+FULL = REPO / "tests" / "policies" / "profiles" / "full.toml"
 PARTIAL = REPO / "tests" / "policies" / "profiles" / "partial.toml"
 #: the cases a server answering close frames must get right (RFC 6455 5.5.1).
 CLOSE_ANSWERED = ("close.after.*", "close.code.valid-*", "close.normal.*", "close.order.*",
@@ -207,7 +202,7 @@ def bytecode_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_faults_are_caught_by_their_cases(run: Run, bytecode_cache: Path,
                                          tmp_path: Path) -> None:
     target = km.reference_target(*run.faults, profile=run.profile)
-    result = km.run_suite([*target, *run.extra], markers=f"({run.markers}) and not slow",
+    result = km.run_suite(target, markers=f"({run.markers}) and not slow",
                           keywords=run.keywords, case_timeout=1.0, report_dir=tmp_path,
                           timeout=600, env=km.child_env(bytecode_cache))
     verdicts, observed = result.verdicts, result.observed
