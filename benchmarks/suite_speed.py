@@ -21,16 +21,17 @@ under 10 s with ``-n auto`` on 2 cores, with ``slow`` under 30 s.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
+
+# The suite runs through the kill matrix's runner, as the project's trust tests do.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import kill_matrix as km
 
 TARGETS = {
     "reference": ["--target=reference"],
@@ -46,30 +47,19 @@ class Sample:
     wall_s: float
     cpu_s: float
     cases: int
-    duration_s: float
     returncode: int
 
 
 def run_once(target: list[str], *, workers: str, slow: bool, env: dict[str, str],
              folder: Path) -> Sample:
-    args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *target,
-            f"--report-dir={folder}"]
-    if not slow:
-        args += ["-m", "not slow"]
-    if workers != "0":
-        args += ["-n", workers]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(args, cwd=folder, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
+    run = km.run_suite(target, markers=None if slow else "not slow", case_timeout=None,
+                       workers=0 if workers == "0" else workers, report_dir=folder, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    report = folder / "report.json"
-    data = json.loads(report.read_text()) if report.exists() else {"cases": [],
-                                                                   "duration_s": 0.0}
-    if not data["cases"]:
-        print(done.stdout[-2000:] + done.stderr[-2000:], file=sys.stderr)
-    return Sample(wall, cpu, len(data["cases"]), float(data["duration_s"]), done.returncode)
+    if not run.cases:
+        print(run.output[-4000:], file=sys.stderr)
+    return Sample(run.wall_s, cpu, len(run.cases), run.returncode)
 
 
 def main() -> int:
@@ -81,11 +71,8 @@ def main() -> int:
     parser.add_argument("--slow", action="store_true", help="include the slow cases")
     parser.add_argument("--bytecode-cache", action="store_true")
     args = parser.parse_args()
-    env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="wsspec-speed-") as tmp:
-        if args.bytecode_cache:
-            env.pop("PYTHONDONTWRITEBYTECODE", None)
-            env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        env = km.child_env(Path(tmp) / "pycache" if args.bytecode_cache else None)
         print(f"{os.cpu_count()} CPUs; PYTHONDONTWRITEBYTECODE="
               f"{env.get('PYTHONDONTWRITEBYTECODE', '')!r}; "
               f"{'with' if args.slow else 'without'} slow cases; median of {args.runs} runs")

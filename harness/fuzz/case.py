@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from harness.conversation import Client, Target
+from harness.conversation import Target
 from harness.protocol.frames import Opcode, encode_frame
 from harness.verdicts import CaseFailed, CaseRecord, Verdict
 
 from .campaign import CampaignResult, run_campaign
 from .replay import Example, replay_command, write_replay
-from .runner import SYNC_MASK, Outcome, play_conversation, play_handshake, run_example
-from .script import Conversation, HandshakeProbe
+from .runner import SYNC_MASK, Outcome, play_example
+from .script import Conversation
 from .settings import fuzz_settings
 
 __all__ = ["run_fuzz_case"]
@@ -48,19 +48,7 @@ def _target_description(config: pytest.Config, target: Target) -> dict[str, Any]
 
 
 def _play(target: Target, example: Example, record: CaseRecord) -> Outcome:
-    if isinstance(example, HandshakeProbe):
-        probe = example
-
-        async def play_probe(client: Client) -> Outcome:
-            return await play_handshake(client, probe)
-
-        return run_example(target, record, play_probe)
-    conversation = example
-
-    async def play(client: Client) -> Outcome:
-        return await play_conversation(client, conversation)
-
-    return run_example(target, record, play, steps=len(conversation.steps))
+    return play_example(target, record, example)
 
 
 def run_fuzz_case(

@@ -28,7 +28,7 @@ from typing import Any
 from harness.verdicts import CaseRecord, HarnessError, Verdict
 from harness.wirelog import WireLog
 
-from .runner import Outcome, play_conversation, play_handshake, run_example
+from .runner import Outcome, play_example
 from .script import Conversation, HandshakeProbe
 
 __all__ = ["FORMAT", "Example", "load_example", "main", "replay_command", "write_replay"]
@@ -201,23 +201,10 @@ def _play(target: Any, document: dict[str, Any], example: Example, command: str 
                                                         if command else ""))
     for line in example.describe():
         _say("  " + line)
-    if isinstance(example, Conversation):
-        request = None
-        if document.get("handshake_hex"):
-            request = RequestParser().feed(bytes.fromhex(document["handshake_hex"]))
-        conversation = example
-
-        async def play(client: Any) -> Outcome:
-            return await play_conversation(client, conversation, request=request)
-
-        outcome = run_example(target, record, play, steps=len(example.steps))
-    else:
-        probe = example
-
-        async def play_probe(client: Any) -> Outcome:
-            return await play_handshake(client, probe)
-
-        outcome = run_example(target, record, play_probe)
+    request = None
+    if isinstance(example, Conversation) and document.get("handshake_hex"):
+        request = RequestParser().feed(bytes.fromhex(document["handshake_hex"]))
+    outcome = play_example(target, record, example, request=request)
     _say("wire log:")
     for line in record.wirelog.tail(200):
         _say("  " + line)

@@ -72,6 +72,7 @@ __all__ = [
     "SYNC_MASK",
     "Outcome",
     "play_conversation",
+    "play_example",
     "play_handshake",
     "run_example",
 ]
@@ -367,6 +368,25 @@ async def play_handshake(client: Client, probe: HandshakeProbe) -> Outcome:
     if not 400 <= response.status < 500:
         return Outcome(Verdict.FAIL, expected, result.describe())
     return Outcome(Verdict.PASS, expected, result.describe())
+
+
+def play_example(target: Target, record: CaseRecord, example: Conversation | HandshakeProbe,
+                 *, request: HandshakeRequest | None = None) -> Outcome:
+    """Play one example, a conversation (opened with ``request``, default the
+    profile's) or a handshake probe, on a fresh client: :func:`run_example`."""
+    if isinstance(example, HandshakeProbe):
+        probe = example
+
+        async def play_probe(client: Client) -> Outcome:
+            return await play_handshake(client, probe)
+
+        return run_example(target, record, play_probe)
+    conversation = example
+
+    async def play(client: Client) -> Outcome:
+        return await play_conversation(client, conversation, request=request)
+
+    return run_example(target, record, play, steps=len(conversation.steps))
 
 
 def run_example(target: Target, record: CaseRecord,

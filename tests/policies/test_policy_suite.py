@@ -18,12 +18,10 @@ The test profiles (``profiles/``) use short timers, so a run takes seconds.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Run, run_tool
+from conftest import REPO, Run, load_script, run_tool, server_cmd
 
 PROFILES = Path(__file__).resolve().parent / "profiles"
 FULL = PROFILES / "full.toml"
@@ -35,24 +33,21 @@ SEED = ("handshake", "framing", "ping", "close")
 SELECTION = f"({' or '.join(POLICY + SEED)}) and not slow"
 #: slack on the servers' timers; generous, as these runs may share the machine.
 TOLERANCE = "1.0"
-#: the path each profile serves on.
-PATHS = {FULL: "/echo", PARTIAL: "/"}
-
-Runner = Callable[..., Run]
+km = load_script("kill_matrix")
 
 
 def run_suite(tmp: Path, profile: Path, fault: str | None = None, *,
               command: str | None = None, path: str | None = None,
               selection: str = SELECTION) -> Run:
-    """The suite against the reference server (with ``fault``) or ``command``."""
+    """The suite against the reference server (with ``fault``), or ``command``
+    serving on ``path``."""
     if command is None:
-        command = f"{sys.executable} -m targets.reference --port {{port}} --profile {profile}"
-        if fault is not None:
-            command += f" --fault {fault}"
-    url = f"ws://127.0.0.1:{{port}}{path or PATHS[profile]}"
-    return run_tool([f"--target-cmd={command}", f"--target={url}",
-                     f"--target-profile={profile}", f"--heartbeat-tolerance={TOLERANCE}",
-                     "-m", selection], tmp, timeout=300)
+        target = km.reference_target(*([fault] if fault else []), profile=profile)
+    else:
+        target = [f"--target-cmd={command}", f"--target=ws://127.0.0.1:{{port}}{path}",
+                  f"--target-profile={profile}"]
+    return run_tool([*target, f"--heartbeat-tolerance={TOLERANCE}", "-m", selection], tmp,
+                    timeout=300)
 
 
 def verdicts_of(run: Run) -> dict[str, str]:
@@ -177,7 +172,7 @@ def test_every_policy_fault_is_in_the_matrix() -> None:
 
 
 def test_chat_example_passes_the_policy_sections(tmp_path: Path) -> None:
-    command = f"{sys.executable} -m targets.examples.chat.server --port {{port}}"
+    command = server_cmd("targets.examples.chat.server", "--port", "{port}")
     run = run_suite(tmp_path, CHAT, command=command, path="/chat",
                     selection=f"({' or '.join(POLICY)}) and not slow")
     verdicts = verdicts_of(run)
