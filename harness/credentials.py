@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import time
+import warnings
 from typing import Any
 from urllib.parse import quote
 
@@ -32,12 +33,17 @@ from harness.protocol.handshake import HandshakeRequest
 SUBPROTOCOL_PREFIX = "bearer."
 
 
-def mint_jwt(auth: AuthPolicy, *, lifetime: float = 600.0, now: float | None = None,
-             **claims: Any) -> str:
-    """A valid HS256 token for ``auth`` (``exp`` in ``lifetime`` s, ``aud``/``iss``
-    as declared); ``claims`` override or add claims."""
+def jwt_secret(auth: AuthPolicy) -> str:
+    """The profile's HS256 secret; ValueError when it declares none."""
     if auth.jwt_secret is None:
         raise ValueError("the profile declares no jwt_secret to sign tokens with")
+    return auth.jwt_secret
+
+
+def jwt_claims(auth: AuthPolicy, *, lifetime: float = 600.0, now: float | None = None,
+               **claims: Any) -> dict[str, Any]:
+    """The claims of a valid token for ``auth`` (``exp`` in ``lifetime`` s,
+    ``aud``/``iss`` as declared); ``claims`` override or add claims."""
     issued = time.time() if now is None else now
     payload: dict[str, Any] = {"sub": "wsspec", "iat": int(issued), "exp": int(issued + lifetime)}
     if auth.audience is not None:
@@ -45,7 +51,18 @@ def mint_jwt(auth: AuthPolicy, *, lifetime: float = 600.0, now: float | None = N
     if auth.issuer is not None:
         payload["iss"] = auth.issuer
     payload.update(claims)
-    return jwt.encode(payload, auth.jwt_secret, algorithm="HS256")
+    return payload
+
+
+def mint_jwt(auth: AuthPolicy, *, secret: str | None = None, lifetime: float = 600.0,
+             now: float | None = None, **claims: Any) -> str:
+    """An HS256 token with :func:`jwt_claims`, signed with ``secret`` (default: the
+    profile's, which must then be declared)."""
+    payload = jwt_claims(auth, lifetime=lifetime, now=now, **claims)
+    with warnings.catch_warnings():
+        # A short secret is the server author's choice; PyJWT warns about it.
+        warnings.simplefilter("ignore")
+        return jwt.encode(payload, secret or jwt_secret(auth), algorithm="HS256")
 
 
 def valid_token(auth: AuthPolicy) -> str:

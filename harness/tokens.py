@@ -39,7 +39,6 @@ import hashlib
 import hmac
 import json
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -93,30 +92,6 @@ def _json(value: dict[str, Any]) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode("utf-8")
 
 
-def _claims(auth: AuthPolicy, **override: Any) -> dict[str, Any]:
-    now = int(time.time())
-    claims: dict[str, Any] = {"sub": "wsspec", "iat": now, "exp": now + 600}
-    if auth.audience is not None:
-        claims["aud"] = auth.audience
-    if auth.issuer is not None:
-        claims["iss"] = auth.issuer
-    claims.update(override)
-    return claims
-
-
-def _hs256(claims: dict[str, Any], secret: str) -> str:
-    with warnings.catch_warnings():
-        # A short secret is the server author's choice; PyJWT warns about it.
-        warnings.simplefilter("ignore")
-        return jwt.encode(claims, secret, algorithm="HS256")
-
-
-def _secret(auth: AuthPolicy) -> str:
-    if auth.jwt_secret is None:
-        raise ValueError("the profile declares no jwt_secret to sign tokens with")
-    return auth.jwt_secret
-
-
 def _hand_signed(header: dict[str, Any], claims: dict[str, Any], secret: str | None,
                  digest: Callable[[], Any] = hashlib.sha256) -> str:
     """A JWS compact serialisation signed by hand (headers PyJWT would not write)."""
@@ -157,47 +132,48 @@ def empty(auth: AuthPolicy) -> str:
 
 def other_secret(auth: AuthPolicy) -> str:
     """A well-formed HS256 JWT signed with :data:`OTHER_SECRET`."""
-    _secret(auth)
-    return _hs256(_claims(auth), OTHER_SECRET)
+    credentials.jwt_secret(auth)
+    return credentials.mint_jwt(auth, secret=OTHER_SECRET)
 
 
 def alg_none(auth: AuthPolicy) -> str:
     """An unsecured JWT: header ``{"alg": "none"}`` and an empty signature."""
-    _secret(auth)
-    return _hand_signed({"alg": "none", "typ": "JWT"}, _claims(auth), None)
+    credentials.jwt_secret(auth)
+    return _hand_signed({"alg": "none", "typ": "JWT"}, credentials.jwt_claims(auth), None)
 
 
 def alg_hs512(auth: AuthPolicy) -> str:
     """Signed with the profile's secret, but with HS512 instead of HS256."""
-    return _hand_signed({"alg": "HS512", "typ": "JWT"}, _claims(auth), _secret(auth),
-                        hashlib.sha512)
+    return _hand_signed({"alg": "HS512", "typ": "JWT"}, credentials.jwt_claims(auth),
+                        credentials.jwt_secret(auth), hashlib.sha512)
 
 
 def alg_rs256(auth: AuthPolicy) -> str:
     """A header claiming RS256 over a correct HS256 signature with the profile's secret."""
-    return _hand_signed({"alg": "RS256", "typ": "JWT"}, _claims(auth), _secret(auth))
+    return _hand_signed({"alg": "RS256", "typ": "JWT"}, credentials.jwt_claims(auth),
+                        credentials.jwt_secret(auth))
 
 
 def expired(auth: AuthPolicy) -> str:
     """Signed correctly, but ``exp`` lies an hour in the past."""
     now = int(time.time())
-    return _hs256(_claims(auth, iat=now - 2 * SKEW, exp=now - SKEW), _secret(auth))
+    return credentials.mint_jwt(auth, iat=now - 2 * SKEW, exp=now - SKEW)
 
 
 def not_yet_valid(auth: AuthPolicy) -> str:
     """Signed correctly, but ``nbf`` lies an hour in the future."""
     now = int(time.time())
-    return _hs256(_claims(auth, nbf=now + SKEW, exp=now + 2 * SKEW), _secret(auth))
+    return credentials.mint_jwt(auth, nbf=now + SKEW, exp=now + 2 * SKEW)
 
 
 def wrong_audience(auth: AuthPolicy) -> str:
     """Signed correctly, for another audience than the declared one."""
-    return _hs256(_claims(auth, aud=f"{auth.audience}-elsewhere"), _secret(auth))
+    return credentials.mint_jwt(auth, aud=f"{auth.audience}-elsewhere")
 
 
 def wrong_issuer(auth: AuthPolicy) -> str:
     """Signed correctly, by another issuer than the declared one."""
-    return _hs256(_claims(auth, iss=f"{auth.issuer}-elsewhere"), _secret(auth))
+    return credentials.mint_jwt(auth, iss=f"{auth.issuer}-elsewhere")
 
 
 def mint(auth: AuthPolicy, variant: str) -> str:
