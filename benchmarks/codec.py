@@ -36,8 +36,7 @@ from websockets.frames import Opcode as WsOpcode
 from websockets.frames import apply_mask as ws_apply_mask
 from websockets.streams import StreamReader
 from websockets.utils import apply_mask as ws_apply_mask_pure
-
-from harness.protocol import (
+from wsspec.protocol import (
     HAS_SPEEDUP,
     FrameParser,
     Opcode,

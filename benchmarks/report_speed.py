@@ -20,9 +20,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "reports"))
 
 from synthetic import synthetic_report  # noqa: E402
-
-from harness.html_report import write_html  # noqa: E402
-from harness.report import write_report  # noqa: E402
+from wsspec.html_report import write_html  # noqa: E402
+from wsspec.report import write_report  # noqa: E402
 
 
 def main() -> int:

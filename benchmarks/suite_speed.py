@@ -37,7 +37,8 @@ TARGETS = {
     "reference": ["--target=reference"],
     # As in tests/thirdparty: a finite max_size, without which websockets waits for the
     # payload of a frame declaring 2^63 bytes (docs/compatibility.md).
-    "websockets": [f"--target-cmd={sys.executable} -m targets.thirdparty.websockets_echo {{port}} "
+    "websockets": [f"--target-cmd={sys.executable} -m "
+                   "wsspec.targets.thirdparty.websockets_echo {port} "
                    "--max-size 67108864"],
 }
 

@@ -8,16 +8,16 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.conversation import Client, Connection, HandshakeResult
-from harness.protocol.deflate import (
+from wsspec.conversation import Client, Connection, HandshakeResult
+from wsspec.protocol.deflate import (
     DeflateOffer,
     DeflateParams,
     build_offer_header,
     check_deflate_response,
     deflate_bomb,
 )
-from harness.protocol.handshake import check_response, parse_extension_header, parse_header_list
-from harness.verdicts import CaseFailed, Verdict
+from wsspec.protocol.handshake import check_response, parse_extension_header, parse_header_list
+from wsspec.verdicts import CaseFailed, Verdict
 
 #: what a sender strips from a compressed message and a receiver appends (RFC 7692 7.2.1).
 TAIL = b"\x00\x00\xff\xff"

@@ -12,20 +12,19 @@ from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
 
 import h11
-
-from harness.conversation import Client, Connection, HandshakeResult, frame_entry
-from harness.driver.base import Driver, DriverError, StreamEnd
-from harness.protocol.errors import HandshakeViolation
-from harness.protocol.frames import Frame, Opcode, encode_frame
-from harness.protocol.handshake import (
+from wsspec.conversation import Client, Connection, HandshakeResult, frame_entry
+from wsspec.driver.base import Driver, DriverError, StreamEnd
+from wsspec.protocol.errors import HandshakeViolation
+from wsspec.protocol.frames import Frame, Opcode, encode_frame
+from wsspec.protocol.handshake import (
     HandshakeRequest,
     HandshakeResponse,
     ResponseParser,
     check_response,
     parse_header_list,
 )
-from harness.protocol.messages import Message
-from harness.verdicts import CaseFailed, Verdict
+from wsspec.protocol.messages import Message
+from wsspec.verdicts import CaseFailed, Verdict
 
 #: Header fields RFC 9110 requires in a refusal with this status: a 405 names
 #: the allowed methods (15.5.6), a 426 the protocol to upgrade to (15.5.22).

@@ -4,7 +4,7 @@ profile's ``[auth]`` table). Autobahn|Testsuite has no such section.
 RFC 6455 10.5 leaves client authentication to the means of HTTP (cookies, HTTP
 authentication, tokens) and 4.2.2 lets the server refuse the handshake with an
 HTTP status such as 401. A profile declares where credentials go (``schemes``:
-bearer, query, cookie, subprotocol, basic; see :mod:`harness.credentials`),
+bearer, query, cookie, subprotocol, basic; see :mod:`wsspec.credentials`),
 what makes one valid (``jwt_secret`` or ``valid_token``) and the statuses a
 refusal may carry (``reject_status``). The cases then check, for every scheme:
 
@@ -12,7 +12,7 @@ refusal may carry (``reject_status``). The cases then check, for every scheme:
   ``Authorization: bearer <token>``, as scheme names are case-insensitive
   (RFC 9110 11.1);
 * no credentials, an empty or malformed one, a token with one character
-  changed, and (with a secret) every forged JWT of :mod:`harness.tokens`
+  changed, and (with a secret) every forged JWT of :mod:`wsspec.tokens`
   (another secret, ``alg: none``, HS512 or an RS256 header, expired, not yet
   valid, another audience or issuer) are refused *before the upgrade*: one of
   ``reject_status``, no 101, and not one WebSocket byte after the response;
@@ -40,13 +40,12 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
-
-from harness import credentials, tokens
-from harness.cases import case
-from harness.conversation import Client, HandshakeResult, expect_refused_before_upgrade
-from harness.profile import AUTH_SCHEMES, AuthPolicy
-from harness.protocol.handshake import TOKEN_RE, HandshakeRequest
-from harness.verdicts import CaseFailed, Verdict, unsupported
+from wsspec import credentials, tokens
+from wsspec.cases import case
+from wsspec.conversation import Client, HandshakeResult, expect_refused_before_upgrade
+from wsspec.profile import AUTH_SCHEMES, AuthPolicy
+from wsspec.protocol.handshake import TOKEN_RE, HandshakeRequest
+from wsspec.verdicts import CaseFailed, Verdict, unsupported
 
 RULE = "RFC6455 4.2.2, 10.5; profile [auth]"
 

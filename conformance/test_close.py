@@ -12,20 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-
-from harness.cases import case
-from harness.conversation import Client, Connection
-from harness.driver.base import StreamEnd
-from harness.protocol.close import (
+from wsspec.cases import case
+from wsspec.conversation import Client, Connection
+from wsspec.driver.base import StreamEnd
+from wsspec.protocol.close import (
     CloseCodeKind,
     CloseInfo,
     classify_close_code,
     is_beyond_rfc6455_ranges,
     is_registered_after_rfc6455,
 )
-from harness.protocol.frames import Frame, Opcode
-from harness.protocol.messages import Message
-from harness.verdicts import CaseFailed, Verdict
+from wsspec.protocol.frames import Frame, Opcode
+from wsspec.protocol.messages import Message
+from wsspec.verdicts import CaseFailed, Verdict
 
 
 async def expect_close_reply(ws: Connection, codes: tuple[int | None, ...]) -> CloseInfo:

@@ -5,7 +5,7 @@ one header and across headers, and offers a server must decline (an unknown
 parameter, a repeated one, a window of 7, 16, ``010`` or ``abc`` bits, a value
 on a parameter that takes none). Every accepting response is checked strictly:
 it accepts one offer, carries only parameters that offer allows, with valid
-values (:func:`harness.protocol.deflate.check_deflate_response`).
+values (:func:`wsspec.protocol.deflate.check_deflate_response`).
 
 Traffic: every message the server sends is inflated with exactly the agreed
 parameters by the connection's receiver, which also fails RSV1 on a control
@@ -39,24 +39,23 @@ import zlib
 from collections.abc import Callable
 
 import pytest
-
-from harness.cases import case
-from harness.conversation import (
+from wsspec.cases import case
+from wsspec.conversation import (
     Client,
     Connection,
     expect_failure_after_echo,
     expect_message_frames,
 )
-from harness.protocol.close import CloseInfo, encode_close_payload
-from harness.protocol.deflate import (
+from wsspec.protocol.close import CloseInfo, encode_close_payload
+from wsspec.protocol.deflate import (
     CompressVariant,
     DeflateOffer,
     compress_variant,
     parse_extension_header,
 )
-from harness.protocol.errors import Violation
-from harness.protocol.frames import Frame, Opcode
-from harness.verdicts import CaseFailed, HarnessError, Verdict
+from wsspec.protocol.errors import Violation
+from wsspec.protocol.frames import Frame, Opcode
+from wsspec.verdicts import CaseFailed, HarnessError, Verdict
 
 from ._deflate_data import CORPORA, Corpus, messages, window_probe
 from ._deflate_support import (

@@ -16,12 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import pytest
-
-from harness.cases import case
-from harness.conversation import Client, Connection, send_piecewise
-from harness.protocol.close import encode_close_payload
-from harness.protocol.frames import Frame, Opcode
-from harness.verdicts import Verdict
+from wsspec.cases import case
+from wsspec.conversation import Client, Connection, send_piecewise
+from wsspec.protocol.close import encode_close_payload
+from wsspec.protocol.frames import Frame, Opcode
+from wsspec.verdicts import Verdict
 
 TEXT, BINARY, CONTINUATION, PING = Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION, Opcode.PING
 
@@ -32,7 +31,7 @@ CHOPS = ("one-write", "write-per-frame", "write-per-byte")
 async def send_chopped(ws: Connection, frames: Sequence[Frame], chop: str) -> None:
     """Write ``frames`` in one TCP write, one write per frame, or one per byte
     (the last two stop once the server has closed, see
-    :func:`~harness.conversation.send_piecewise`)."""
+    :func:`~wsspec.conversation.send_piecewise`)."""
     if chop == "one-write":
         await ws.send_frames(frames)
     else:

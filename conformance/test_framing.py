@@ -12,14 +12,13 @@ in a longer form than needed is graded either way (see
 from __future__ import annotations
 
 import pytest
-
-from harness.cases import case
-from harness.conversation import Client
-from harness.driver.base import StreamEnd
-from harness.protocol.close import encode_close_payload, parse_close_payload
-from harness.protocol.frames import Frame, LengthForm, Opcode
-from harness.protocol.messages import Message
-from harness.verdicts import CaseFailed, Verdict, unsupported
+from wsspec.cases import case
+from wsspec.conversation import Client
+from wsspec.driver.base import StreamEnd
+from wsspec.protocol.close import encode_close_payload, parse_close_payload
+from wsspec.protocol.frames import Frame, LengthForm, Opcode
+from wsspec.protocol.messages import Message
+from wsspec.verdicts import CaseFailed, Verdict, unsupported
 
 KIND_OPCODES = {"text": Opcode.TEXT, "binary": Opcode.BINARY}
 

@@ -3,7 +3,7 @@ counterpart: its cases are fixed sequences, these are generated).
 
 Each case is a Hypothesis campaign: conversations of client frames are
 generated, played against the target on live connections, and every reaction
-is checked against the oracle (:mod:`harness.fuzz.oracle`), which derives
+is checked against the oracle (:mod:`wsspec.fuzz.oracle`), which derives
 what a conforming server must do from the suite's own sans-IO core: echo
 these messages in order, answer these pings, then stay open, answer the
 close, or fail the connection with this code at this frame. A deviation is
@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import strategies as st
-
-from harness.cases import case
-from harness.conversation import Target
-from harness.fuzz import strategies as ws
-from harness.fuzz.case import run_fuzz_case
+from wsspec.cases import case
+from wsspec.conversation import Target
+from wsspec.fuzz import strategies as ws
+from wsspec.fuzz.case import run_fuzz_case
 
 
 @case(
@@ -34,8 +33,8 @@ from harness.fuzz.case import run_fuzz_case
     "correct 101, and refuses one that does not with a 4xx status, whatever is mutated.",
 )
 def test_handshake_mutations(request: pytest.FixtureRequest, wsspec_target: Target) -> None:
-    from harness.conversation import Client
-    from harness.verdicts import CaseRecord
+    from wsspec.conversation import Client
+    from wsspec.verdicts import CaseRecord
 
     base = Client(wsspec_target, CaseRecord("", "fuzz", "", "", "", None)).request(
         key="dGhlIHNhbXBsZSBub25jZQ==")

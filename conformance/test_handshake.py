@@ -45,12 +45,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-
-from harness.cases import case
-from harness.conversation import Client
-from harness.protocol.handshake import generate_key
-from harness.protocol.messages import Message
-from harness.verdicts import Verdict, unsupported
+from wsspec.cases import case
+from wsspec.conversation import Client
+from wsspec.protocol.handshake import generate_key
+from wsspec.protocol.messages import Message
+from wsspec.verdicts import Verdict, unsupported
 
 from ._handshake_probes import (
     accepted_connection,

@@ -27,7 +27,7 @@ what it must leave alone:
 
 Every bound is widened by ``--heartbeat-tolerance`` seconds (0.5 by default).
 These cases wait for the server's timers, so they run at once
-(:class:`~harness.conversation.ConcurrentObservations`): the section costs
+(:class:`~wsspec.conversation.ConcurrentObservations`): the section costs
 about ``ping_interval + timeout`` plus the tolerance, not five times that.
 """
 
@@ -36,15 +36,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
-
-from harness.cases import TimerCases, case
-from harness.conversation import Client, ConcurrentObservations, Connection, Observation
-from harness.driver.base import StreamEnd
-from harness.profile import HeartbeatPolicy
-from harness.protocol.close import parse_close_payload
-from harness.protocol.frames import Frame, Opcode
-from harness.protocol.messages import Message
-from harness.verdicts import CaseFailed, Verdict
+from wsspec.cases import TimerCases, case
+from wsspec.conversation import Client, ConcurrentObservations, Connection, Observation
+from wsspec.driver.base import StreamEnd
+from wsspec.profile import HeartbeatPolicy
+from wsspec.protocol.close import parse_close_payload
+from wsspec.protocol.frames import Frame, Opcode
+from wsspec.protocol.messages import Message
+from wsspec.verdicts import CaseFailed, Verdict
 
 RULE = "RFC6455 5.5.2; profile [heartbeat]"
 #: pings the ping.interval case waits for.

@@ -24,13 +24,12 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
-
-from harness.cases import case
-from harness.conversation import Client, Connection, frame_entry
-from harness.driver.base import StreamEnd
-from harness.protocol.close import CloseInfo
-from harness.protocol.frames import Frame, Opcode, encode_frame
-from harness.verdicts import CaseFailed, Verdict
+from wsspec.cases import case
+from wsspec.conversation import Client, Connection, frame_entry
+from wsspec.driver.base import StreamEnd
+from wsspec.protocol.close import CloseInfo
+from wsspec.protocol.frames import Frame, Opcode, encode_frame
+from wsspec.verdicts import CaseFailed, Verdict
 
 KiB = 1024
 MiB = 1024 * KiB

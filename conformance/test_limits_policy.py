@@ -29,21 +29,20 @@ handshake, or sends it one byte at a time, is dropped within the deadline (plus
 ``--heartbeat-tolerance``); an HTTP refusal such as 408 counts as dropped. The
 slow client sends a byte every quarter of the deadline (at most every second),
 so a server that restarts its deadline on every byte never drops it. These two
-cases run at once (:class:`~harness.conversation.ConcurrentObservations`).
+cases run at once (:class:`~wsspec.conversation.ConcurrentObservations`).
 """
 
 from __future__ import annotations
 
 import pytest
-
-from harness.cases import TimerCases, case
-from harness.conversation import Client, ConcurrentObservations, Connection, Observation
-from harness.driver.base import StreamEnd
-from harness.protocol.close import CloseInfo, parse_close_payload
-from harness.protocol.errors import HandshakeViolation
-from harness.protocol.frames import Frame, Opcode, encode_frame
-from harness.protocol.handshake import ResponseParser
-from harness.verdicts import CaseFailed, Verdict
+from wsspec.cases import TimerCases, case
+from wsspec.conversation import Client, ConcurrentObservations, Connection, Observation
+from wsspec.driver.base import StreamEnd
+from wsspec.protocol.close import CloseInfo, parse_close_payload
+from wsspec.protocol.errors import HandshakeViolation
+from wsspec.protocol.frames import Frame, Opcode, encode_frame
+from wsspec.protocol.handshake import ResponseParser
+from wsspec.verdicts import CaseFailed, Verdict
 
 RULE = "RFC6455 10.4, 7.4.1; profile [limits]"
 #: pieces an oversized message is sent in; the server is given PACE s after each.

@@ -11,10 +11,9 @@ character: only the whole message has to be valid UTF-8 (5.6).
 from __future__ import annotations
 
 import pytest
-
-from harness.cases import case
-from harness.conversation import Client
-from harness.verdicts import unsupported
+from wsspec.cases import case
+from wsspec.conversation import Client
+from wsspec.verdicts import unsupported
 
 #: Size of the messages of the fragment-size table (bytes).
 MESSAGE_SIZE = 300_000

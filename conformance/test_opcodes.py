@@ -13,15 +13,14 @@ fails the connection before echoing it is non-strict, as in Autobahn.
 from __future__ import annotations
 
 import pytest
-
-from harness.cases import case
-from harness.conversation import (
+from wsspec.cases import case
+from wsspec.conversation import (
     Client,
     expect_failure_after_echo,
     send_frames,
     send_piecewise,
 )
-from harness.protocol.frames import Frame, Opcode
+from wsspec.protocol.frames import Frame, Opcode
 
 RESERVED_NON_CONTROL = (0x3, 0x4, 0x5, 0x6, 0x7)
 RESERVED_CONTROL = (0xB, 0xC, 0xD, 0xE, 0xF)

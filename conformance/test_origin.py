@@ -30,10 +30,9 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
-
-from harness.cases import case
-from harness.conversation import Client, expect_refused_before_upgrade
-from harness.verdicts import CaseFailed, Verdict, unsupported
+from wsspec.cases import case
+from wsspec.conversation import Client, expect_refused_before_upgrade
+from wsspec.verdicts import CaseFailed, Verdict, unsupported
 
 RULE = "RFC6455 4.2.2 /origin/, 10.2; profile [origin]"
 

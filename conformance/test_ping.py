@@ -9,11 +9,10 @@ for is ignored. A control frame longer than 125 bytes fails the connection.
 from __future__ import annotations
 
 import pytest
-
-from harness.cases import case
-from harness.conversation import Client, send_frames
-from harness.protocol.frames import Frame, Opcode
-from harness.verdicts import Verdict
+from wsspec.cases import case
+from wsspec.conversation import Client, send_frames
+from wsspec.protocol.frames import Frame, Opcode
+from wsspec.verdicts import Verdict
 
 #: Ping payload sizes from empty to the 125-byte maximum of a control frame.
 PING_SIZES = (0, 1, 8, 64, 124, 125)

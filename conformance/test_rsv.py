@@ -16,17 +16,16 @@ high bit: its "RSV = 1" is RSV3, "RSV = 4" is RSV1.
 from __future__ import annotations
 
 import pytest
-
-from harness.cases import case
-from harness.conversation import (
+from wsspec.cases import case
+from wsspec.conversation import (
     Client,
     Connection,
     expect_failure_after_echo,
     send_frames,
     send_piecewise,
 )
-from harness.protocol.close import encode_close_payload
-from harness.protocol.frames import Frame, Opcode
+from wsspec.protocol.close import encode_close_payload
+from wsspec.protocol.frames import Frame, Opcode
 
 #: Each non-empty combination of reserved bits, by name → (rsv1, rsv2, rsv3).
 RSV_BITS = {
@@ -82,7 +81,7 @@ def frames_with_rsv(bits: str, opcode: str) -> list[Frame]:
 async def deliver(ws: Connection, frames: list[Frame], writes: str) -> None:
     """Send ``frames`` in one TCP write, one write each, or one write per octet
     (the last two stop once the server has closed, see
-    :func:`~harness.conversation.send_piecewise`)."""
+    :func:`~wsspec.conversation.send_piecewise`)."""
     if writes == "one-write":
         await send_frames(ws, frames)
     else:

@@ -8,7 +8,7 @@ preference; the server selects one of them, or none, and names it in one
 may appear several times in a request, which is the same as one header
 holding all the values (11.3.4). Every 101 in the suite is already checked
 to name at most one subprotocol, and only an offered one
-(:meth:`harness.conversation.Client.open`); the cases here add:
+(:meth:`wsspec.conversation.Client.open`); the cases here add:
 
 * no offer → no ``Sec-WebSocket-Protocol`` in the response;
 * offers of the declared subprotocols, in the declared order, reversed, after
@@ -24,14 +24,13 @@ to name at most one subprotocol, and only an offered one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
-
-from harness.cases import case
-from harness.conversation import Client, expect_refused_before_upgrade
-from harness.protocol.handshake import HandshakeRequest, parse_header_list
-from harness.verdicts import CaseFailed, unsupported
+from wsspec.cases import case
+from wsspec.conversation import Client, expect_refused_before_upgrade
+from wsspec.protocol.handshake import HandshakeRequest, parse_header_list
+from wsspec.verdicts import CaseFailed, unsupported
 
 #: a subprotocol no server speaks.
 UNKNOWN = "x-wsspec-unknown"
@@ -129,7 +128,7 @@ async def expect_one_of(client: Client, offer: list[str], spoken: list[str]) -> 
                          client.record.wirelog.tail())
 
 
-LAYOUTS = {
+LAYOUTS: dict[str, Callable[[list[str]], list[list[str]]]] = {
     "unknown-then-declared": lambda spoken: [[UNKNOWN], spoken],
     "one-header-each": lambda spoken: [[protocol] for protocol in spoken],
 }

@@ -17,12 +17,11 @@ import itertools
 from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
-
-from conformance._utf8_sequences import KOSME, SEQUENCES, Utf8Sequence
-from harness.cases import case
-from harness.conversation import Client, Connection
-from harness.protocol.frames import Frame, Opcode
-from harness.verdicts import Verdict
+from wsspec.cases import case
+from wsspec.conformance._utf8_sequences import KOSME, SEQUENCES, Utf8Sequence
+from wsspec.conversation import Client, Connection
+from wsspec.protocol.frames import Frame, Opcode
+from wsspec.verdicts import Verdict
 
 TEXT, CONTINUATION, PING = Opcode.TEXT, Opcode.CONTINUATION, Opcode.PING
 

@@ -1,6 +1,6 @@
 """wsspec: a WebSocket conformance suite and test harness.
 
-``harness.protocol`` is the sans-IO core (bytes in, events out). Drivers, the
+``wsspec.protocol`` is the sans-IO core (bytes in, events out). Drivers, the
 conversation DSL, profiles, the pytest plugin and the CLI are built on it.
 """
 

@@ -1,7 +1,7 @@
 """The case ids of Autobahn|Testsuite, the suite wsspec covers and goes beyond.
 
 wsspec claims each of them with at least one case that checks the same thing
-(the ``autobahn=`` field of :func:`harness.cases.case`); a test keeps the
+(the ``autobahn=`` field of :func:`wsspec.cases.case`); a test keeps the
 claim honest. Sections 1-10 hold 301 cases, sections 12-13 (permessage-
 deflate) 216 more.
 """

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from harness.verdicts import Verdict
+from wsspec.verdicts import Verdict
 
 BEHAVIOR = {
     Verdict.PASS: "OK",

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from harness.verdicts import Verdict
+from wsspec.verdicts import Verdict
 
 if sys.version_info >= (3, 11):
     import tomllib

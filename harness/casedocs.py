@@ -1,7 +1,7 @@
 """``docs/cases.md``: the case catalogue, generated from the cases' metadata.
 
-    python -m harness.casedocs docs/cases.md          # write it
-    python -m harness.casedocs docs/cases.md --check  # exit 1 if it is stale
+    python -m wsspec.casedocs docs/cases.md          # write it
+    python -m wsspec.casedocs docs/cases.md --check  # exit 1 if it is stale
 
 The cases are collected by pytest itself (the same collection a run does), so
 the page lists exactly the ids, titles and requirements a run reports.
@@ -17,8 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from harness.cases import SECTIONS, CaseInfo
+from wsspec.cases import SECTIONS, CaseInfo
 
 
 class _Collector:
@@ -26,14 +25,14 @@ class _Collector:
         self.infos: list[CaseInfo] = []
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        from harness.plugin import INFO_KEY
+        from wsspec.plugin import INFO_KEY
 
         self.infos = [item.stash[INFO_KEY] for item in session.items if INFO_KEY in item.stash]
 
 
 def collect_cases() -> list[CaseInfo]:
     """Every installed case, resolved per parameter, in collection order."""
-    from harness.plugin import CONFORMANCE_DIR
+    from wsspec.plugin import CONFORMANCE_DIR
 
     collector = _Collector()
     with contextlib.redirect_stdout(io.StringIO()) as out:
@@ -59,7 +58,7 @@ def render(infos: list[CaseInfo]) -> str:
     lines = [
         "# Cases",
         "",
-        "Generated from the cases' metadata by `python -m harness.casedocs docs/cases.md`;",
+        "Generated from the cases' metadata by `python -m wsspec.casedocs docs/cases.md`;",
         "a test fails when this page is stale. Run one case with `wsspec -k <id>` or",
         "`pytest --target=URL -k <id>`.",
         "",
@@ -84,7 +83,7 @@ def render(infos: list[CaseInfo]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.casedocs", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m wsspec.casedocs", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("output", type=Path, help="the Markdown file (docs/cases.md)")
     parser.add_argument("--check", action="store_true",
@@ -94,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if options.check:
         current = options.output.read_text() if options.output.exists() else ""
         if current != text:
-            print(f"{options.output} is stale: run python -m harness.casedocs {options.output}",
+            print(f"{options.output} is stale: run python -m wsspec.casedocs {options.output}",
                   file=sys.stderr)
             return 1
         return 0

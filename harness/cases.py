@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pytest
 
 if TYPE_CHECKING:
-    from harness.conversation import ConcurrentObservations, Observation, Target
+    from wsspec.conversation import ConcurrentObservations, Observation, Target
 
 #: section names are fixed: add new ones, never rename (DESIGN.md).
 SECTIONS = (
@@ -165,7 +165,7 @@ class TimerCases:
         return batches[self.test_name]
 
     def _select(self, items: Iterable[pytest.Item]) -> ConcurrentObservations:
-        from harness.conversation import ConcurrentObservations
+        from wsspec.conversation import ConcurrentObservations
 
         return ConcurrentObservations.of_selected(items, self.test_name, self.param,
                                                   self.observations)

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from harness import __version__
+from wsspec import __version__
 
 EPILOG = """\
 examples:
@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def pytest_args(options: argparse.Namespace, extra: Sequence[str]) -> list[str]:
     """The pytest command line equivalent to ``options``."""
-    from harness.plugin import CONFORMANCE_DIR
+    from wsspec.plugin import CONFORMANCE_DIR
 
     args = [str(CONFORMANCE_DIR), "-p", "no:cacheprovider", "-o", "python_files=test_*.py",
             "--rootdir", str(CONFORMANCE_DIR),
@@ -123,17 +123,17 @@ def pytest_args(options: argparse.Namespace, extra: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["serve"]:
-        from targets.reference import main as serve
+        from wsspec.targets.reference import main as serve
 
         return serve(argv[1:])
     if argv[:1] == ["baseline"]:
         return _baseline_command(argv[1:])
     if argv[:1] == ["compare"]:
-        from harness.compare import main as compare
+        from wsspec.compare import main as compare
 
         return compare(argv[1:])
     if argv[:1] == ["replay"]:
-        from harness.fuzz.replay import main as replay
+        from wsspec.fuzz.replay import main as replay
 
         return replay(argv[1:])
     extra: list[str] = []
@@ -154,7 +154,7 @@ def _baseline_command(argv: Sequence[str]) -> int:
     import json
     from pathlib import Path
 
-    from harness.baseline import baseline_from_report
+    from wsspec.baseline import baseline_from_report
 
     parser = _Parser(prog="wsspec baseline",
                      description="Write a baseline accepting every non-pass case of a run; "

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.html_report import environment
-from harness.presentation import VERDICTS, section_order
+from wsspec.html_report import environment
+from wsspec.presentation import VERDICTS, section_order
 
 
 class CompareError(ValueError):

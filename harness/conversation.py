@@ -5,13 +5,13 @@ frames on a :class:`Connection`, and states what must come back with the
 ``expect_*`` calls. Each ``expect_*`` waits for an event with a deadline and
 grades what it sees: it returns when the target behaves as the RFC requires,
 downgrades the case to ``non-strict`` when the behaviour is allowed but not
-preferred, and raises :class:`~harness.verdicts.CaseFailed` with expected vs
+preferred, and raises :class:`~wsspec.verdicts.CaseFailed` with expected vs
 observed otherwise.
 
 Three things hold for every connection of every case, so no case has to ask:
 
 * every byte the server sends goes through the strict sans-IO
-  :class:`~harness.protocol.messages.Receiver`, so a server that masks its
+  :class:`~wsspec.protocol.messages.Receiver`, so a server that masks its
   frames, sets RSV bits, writes non-minimal lengths, sends invalid UTF-8 or a
   1005/1006/1015 close code fails whichever case it happens in;
 * the profile applies: valid credentials when ``[auth]`` is declared, an
@@ -29,13 +29,13 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness import credentials
-from harness.driver import make_driver, running_trio
-from harness.driver.background import BackgroundRun
-from harness.driver.base import ConnectFailed, Driver, DriverError, StreamEnd, TLSOptions
-from harness.profile import TargetAddress, TargetProfile
-from harness.protocol.close import CloseInfo, encode_close_payload, parse_close_payload
-from harness.protocol.deflate import (
+from wsspec import credentials
+from wsspec.driver import make_driver, running_trio
+from wsspec.driver.background import BackgroundRun
+from wsspec.driver.base import ConnectFailed, Driver, DriverError, StreamEnd, TLSOptions
+from wsspec.profile import TargetAddress, TargetProfile
+from wsspec.protocol.close import CloseInfo, encode_close_payload, parse_close_payload
+from wsspec.protocol.deflate import (
     DeflateOffer,
     DeflateParams,
     Deflater,
@@ -43,18 +43,18 @@ from harness.protocol.deflate import (
     build_offer_header,
     check_deflate_response,
 )
-from harness.protocol.errors import HandshakeViolation, ProtocolViolation
-from harness.protocol.frames import Frame, LengthForm, Opcode, encode_frame, opcode_name
-from harness.protocol.handshake import (
+from wsspec.protocol.errors import HandshakeViolation, ProtocolViolation
+from wsspec.protocol.frames import Frame, LengthForm, Opcode, encode_frame, opcode_name
+from wsspec.protocol.handshake import (
     HandshakeRequest,
     HandshakeResponse,
     ResponseParser,
     build_request,
     check_response,
 )
-from harness.protocol.messages import Message, Receiver
-from harness.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
-from harness.wirelog import WireLog
+from wsspec.protocol.messages import Message, Receiver
+from wsspec.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
+from wsspec.wirelog import WireLog
 
 #: caps on what the suite buffers from a target, whatever it sends.
 MAX_FRAME = 64 * 2**20

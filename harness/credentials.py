@@ -25,9 +25,8 @@ from typing import Any
 from urllib.parse import quote
 
 import jwt
-
-from harness.profile import AuthPolicy
-from harness.protocol.handshake import HandshakeRequest
+from wsspec.profile import AuthPolicy
+from wsspec.protocol.handshake import HandshakeRequest
 
 #: the prefix of the offered value carrying the token in the ``subprotocol`` scheme.
 SUBPROTOCOL_PREFIX = "bearer."

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-
-from harness.presentation import (
+from wsspec.presentation import (
     FAILING,
     VERDICTS,
     explanation,
@@ -41,7 +40,7 @@ RAW_BUDGET = 48 * 1024
 def environment() -> jinja2.Environment:
     """The template environment (templates ship inside the package)."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("harness", "templates"),
+        loader=jinja2.PackageLoader("wsspec", "templates"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.profile import ProfileError, TargetAddress
+from wsspec.profile import ProfileError, TargetAddress
 
 LOOPBACK = "127.0.0.1"
 

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.autobahn_index import autobahn_index
-from harness.html_report import write_html
-from harness.pcap import write_pcaps
-from harness.summary_md import append_step_summary
+from wsspec.autobahn_index import autobahn_index
+from wsspec.html_report import write_html
+from wsspec.pcap import write_pcaps
+from wsspec.summary_md import append_step_summary
 
 #: values of ``--pcap``: a capture of every case, or of failed ones only.
 PCAP_CHOICES = ("all", "failed")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import importlib
 import inspect
 import os
 import time
@@ -20,27 +21,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-
-from harness.baseline import Baseline, BaselineError, Judgement, load_baseline, tally
-from harness.cases import SECTIONS, CaseInfo, case_template, start_timer_cases
-from harness.fuzz.settings import OPTIONS as FUZZ_OPTIONS
-from harness.fuzz.settings import fuzz_settings
-from harness.launcher import LaunchedTarget, LaunchError, launch, probe
-from harness.profile import ProfileError, TargetProfile, check_url, load_profile
-from harness.report import build_report, section_table, write_report
-from harness.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
-from harness.wirelog import WireLog
+from wsspec.baseline import Baseline, BaselineError, Judgement, load_baseline, tally
+from wsspec.cases import SECTIONS, CaseInfo, case_template, start_timer_cases
+from wsspec.fuzz.settings import OPTIONS as FUZZ_OPTIONS
+from wsspec.fuzz.settings import fuzz_settings
+from wsspec.launcher import LaunchedTarget, LaunchError, launch, probe
+from wsspec.profile import ProfileError, TargetProfile, check_url, load_profile
+from wsspec.report import build_report, section_table, write_report
+from wsspec.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
+from wsspec.wirelog import WireLog
 
 if TYPE_CHECKING:
     # The conversation pulls in the whole protocol core and the drivers; a
     # plain pytest run that never names a target should not pay for them.
-    from harness.conversation import Client, ConcurrentObservations, Target
-    from harness.driver.base import TLSOptions
+    from wsspec.conversation import Client, ConcurrentObservations, Target
+    from wsspec.driver.base import TLSOptions
 
 DRIVER_NAMES = ("asyncio", "trio")
 
 REFERENCE = "reference"
-CONFORMANCE_DIR = Path(__file__).resolve().parent.parent / "conformance"
+CONFORMANCE_PACKAGE = "wsspec.conformance"
+#: where the cases live: the folder of ``wsspec.conformance``, wherever packaging put it
+#: (``conformance/`` in a checkout, ``wsspec/conformance/`` in an installed wheel).
+CONFORMANCE_DIR = Path(importlib.import_module(CONFORMANCE_PACKAGE).__path__[0]).resolve()
 
 INFO_KEY = pytest.StashKey[CaseInfo]()
 RECORD_KEY = pytest.StashKey[CaseRecord]()
@@ -150,7 +153,7 @@ def _settings(config: pytest.Config) -> Settings:
     if profile_path is None and target in (None, REFERENCE) and not target_cmd:
         # The built-in server runs with its own profile (deflate, limits, subprotocols), and
         # the capability checks read the same one.
-        from targets.profiles import REFERENCE_PROFILE
+        from wsspec.targets.profiles import REFERENCE_PROFILE
 
         profile_path = str(REFERENCE_PROFILE)
     try:
@@ -171,7 +174,7 @@ def _settings(config: pytest.Config) -> Settings:
     ca_file = _get(config, "ca-file")
     if ca_file is not None and not Path(ca_file).is_file():
         raise pytest.UsageError(f"--ca-file: no such file: {ca_file}")
-    from harness.driver.base import TLSOptions
+    from wsspec.driver.base import TLSOptions
 
     return Settings(
         target=target,
@@ -201,7 +204,7 @@ def _baseline(path: str | None) -> Baseline | None:
 
 
 def _pcap(value: str | None) -> str | None:
-    from harness.outputs import PCAP_CHOICES
+    from wsspec.outputs import PCAP_CHOICES
 
     if value is not None and value not in PCAP_CHOICES:
         raise pytest.UsageError(f"--pcap: expected all or failed, got {value!r} "
@@ -287,6 +290,32 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # -- collection -----------------------------------------------------------------
 
 
+class _CaseModule(pytest.Module):
+    """A module of cases, imported by its name in the ``wsspec`` namespace.
+
+    pytest names a test module after the folders around it; in a checkout the
+    cases' folder is ``conformance/`` and the module would become
+    ``conformance.test_rsv``, a second top-level name beside ``wsspec``. Importing
+    it as ``wsspec.conformance.test_rsv`` keeps one module object and one name,
+    wherever the package was installed from.
+    """
+
+    def _getobj(self) -> Any:
+        name = f"{CONFORMANCE_PACKAGE}.{self.path.stem}"
+        try:
+            return importlib.import_module(name)
+        except Exception as exc:
+            raise self.CollectError(f"wsspec: cannot import the cases of {name}: "
+                                    f"{type(exc).__name__}: {exc}") from exc
+
+
+def pytest_pycollect_makemodule(module_path: Path, parent: Any) -> pytest.Module | None:
+    if module_path.parent == CONFORMANCE_DIR and module_path.stem.startswith("test_"):
+        return _CaseModule.from_parent(parent, path=module_path)
+    return None
+
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
     seen: dict[str, str] = {}
@@ -323,13 +352,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.fixture(scope="session")
 def wsspec_target(request: pytest.FixtureRequest) -> Generator[Target, None, None]:
     """The target of the run: one reference server per worker, or the given URL."""
-    from harness.conversation import Target
+    from wsspec.conversation import Target
 
     settings = request.config.stash[SETTINGS_KEY]
     running = None
     url = settings.url
     if url is None:
-        from targets.reference import run_in_thread
+        from wsspec.targets.reference import run_in_thread
 
         running = run_in_thread(settings.profile)
         url = running.url
@@ -353,7 +382,7 @@ def wsspec_target(request: pytest.FixtureRequest) -> Generator[Target, None, Non
 @pytest.fixture
 def client(request: pytest.FixtureRequest, wsspec_target: Target) -> Client:
     """A conversation client for one case; its connections close after the case."""
-    from harness.conversation import Client
+    from wsspec.conversation import Client
 
     record = request.node.stash.get(RECORD_KEY, None)
     if record is None:
@@ -400,8 +429,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if not inspect.iscoroutinefunction(pyfuncitem.obj):
         return None
-    from harness.conversation import Client
-    from harness.driver import run_with
+    from wsspec.conversation import Client
+    from wsspec.driver import run_with
 
     settings = pyfuncitem.config.stash[SETTINGS_KEY]
     names = pyfuncitem._fixtureinfo.argnames
@@ -662,7 +691,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         report["baseline"] = {"file": settings.baseline.path, **tally(report["cases"])}
     path = write_report(report, settings.report_dir)
     config.stash[_REPORT_PATH_KEY] = path
-    from harness.outputs import write_outputs
+    from wsspec.outputs import write_outputs
 
     write_outputs(report, settings.report_dir, pcap=settings.pcap)
 

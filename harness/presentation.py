@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from harness.cases import SECTIONS
-from harness.verdicts import EXPLANATIONS, Verdict
+from wsspec.cases import SECTIONS
+from wsspec.verdicts import EXPLANATIONS, Verdict
 
 VERDICTS = [v.value for v in Verdict]
 

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from harness import __version__
-from harness.cases import SECTIONS
-from harness.verdicts import Verdict
+from wsspec import __version__
+from wsspec.cases import SECTIONS
+from wsspec.verdicts import Verdict
 
 VERDICTS = [v.value for v in Verdict]
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.presentation import FAILING, VERDICTS, headline, section_matrix
+from wsspec.presentation import FAILING, VERDICTS, headline, section_matrix
 
 #: failed cases listed in full; the rest are counted (the job page has a size limit).
 MAX_LISTED = 50

@@ -1,7 +1,7 @@
 """Tokens a server must refuse: forged, expired, unsigned and misplaced JWTs.
 
 The auth cases present a credential in one of the schemes of
-:mod:`harness.credentials` and expect the opening handshake to be refused
+:mod:`wsspec.credentials` and expect the opening handshake to be refused
 (or, for a valid token, accepted). This module makes the tokens. With the
 profile's ``jwt_secret`` every token is an HS256 JWT minted with PyJWT, then
 bent in exactly one way; with only a ``valid_token`` the token is opaque and
@@ -44,9 +44,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-
-from harness import credentials
-from harness.profile import AuthPolicy
+from wsspec import credentials
+from wsspec.profile import AuthPolicy
 
 __all__ = [
     "JWT_VARIANTS",

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import pytest
-
-from harness.wirelog import WireLog
+from wsspec.wirelog import WireLog
 
 
 class Verdict(str, enum.Enum):

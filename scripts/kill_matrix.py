@@ -6,7 +6,7 @@
 
 The conformance suite (by default without its ``slow`` cases) runs once against
 the reference server and once against each fault of
-:data:`targets.faulty.FAULTS` (``python -m targets.reference --fault NAME``,
+:data:`wsspec.targets.faulty.FAULTS` (``python -m wsspec.targets.reference --fault NAME``,
 with the reference profile). A case *catches* a fault when its verdict against
 the faulty server is ``fail``, ``error`` or ``non-strict`` and differs from its
 verdict against the reference server. The matrix goes to ``docs/kill-matrix.md``:
@@ -107,7 +107,7 @@ def reference_target(*faults: str, profile: Path = PROFILE) -> list[str]:
     """pytest options running the reference server, with ``faults``, in its own
     process, enforcing ``profile`` (on its first path)."""
     extra = [arg for fault in faults for arg in ("--fault", fault)]
-    command = python_cmd("-m", "targets.reference", *extra, "--port", "{port}",
+    command = python_cmd("-m", "wsspec.targets.reference", *extra, "--port", "{port}",
                          "--profile", str(profile))
     paths = tomllib.loads(profile.read_text()).get("paths") or ["/"]
     return [f"--target-cmd={command}", f"--target=ws://127.0.0.1:{{port}}{paths[0]}",
@@ -226,7 +226,7 @@ def render(matrix: Mapping[str, Mapping[str, str]], rules: Mapping[str, str], *,
         f"{when}: the suite ({cases_run} cases"
         + (f", `-m \"{markers}\"`" if markers else "") + ") run against the reference "
         "server and against each deliberately faulty server of `targets/faulty` "
-        "(`python -m targets.reference --fault NAME`, reference profile).",
+        "(`python -m wsspec.targets.reference --fault NAME`, reference profile).",
         "",
         "A case *catches* a fault when its verdict against the faulty server is `fail`, "
         "`error` or `non-strict` and differs from its verdict against the reference "
@@ -269,7 +269,7 @@ def render(matrix: Mapping[str, Mapping[str, str]], rules: Mapping[str, str], *,
 
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(REPO))
-    from targets.faulty import FAULTS
+    from wsspec.targets.faulty import FAULTS
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--faults", help="comma-separated faults (default: all)")

@@ -37,7 +37,7 @@ class Run:
 def run_tool(args: list[str], cwd: Path, timeout: float = 120.0) -> Run:
     """Run ``python -m pytest ARGS`` (or ``wsspec`` when ARGS starts with it)."""
     if args and args[0] == "wsspec":
-        argv = [sys.executable, "-c", "import sys; from harness.cli import main; "
+        argv = [sys.executable, "-c", "import sys; from wsspec.cli import main; "
                 "sys.exit(main())", *args[1:]]
     else:
         argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args]

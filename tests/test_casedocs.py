@@ -10,7 +10,7 @@ from conftest import REPO
 
 def test_cases_page_is_up_to_date() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "harness.casedocs", "docs/cases.md", "--check"],
+        [sys.executable, "-m", "wsspec.casedocs", "docs/cases.md", "--check"],
         cwd=REPO, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr

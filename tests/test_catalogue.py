@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from conformance.test_handshake import MALFORMED_EXTENSIONS
-from harness.autobahn_cases import SECTIONS_1_TO_10, SECTIONS_12_AND_13
-from harness.casedocs import collect_cases
-from harness.cases import CaseInfo
-from harness.protocol.errors import HandshakeViolation
-from harness.protocol.handshake import parse_extension_header
+from wsspec.autobahn_cases import SECTIONS_1_TO_10, SECTIONS_12_AND_13
+from wsspec.casedocs import collect_cases
+from wsspec.cases import CaseInfo
+from wsspec.conformance.test_handshake import MALFORMED_EXTENSIONS
+from wsspec.protocol.errors import HandshakeViolation
+from wsspec.protocol.handshake import parse_extension_header
 
 
 @pytest.fixture(scope="module")

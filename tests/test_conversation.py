@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from harness.conversation import Client, Target
-from harness.driver import run_with
-from harness.profile import HeartbeatPolicy, TargetProfile
-from harness.protocol.frames import Frame, Opcode
-from harness.verdicts import CaseRecord
-from targets.reference import run_in_thread
+from wsspec.conversation import Client, Target
+from wsspec.driver import run_with
+from wsspec.profile import HeartbeatPolicy, TargetProfile
+from wsspec.protocol.frames import Frame, Opcode
+from wsspec.targets.reference import run_in_thread
+from wsspec.verdicts import CaseRecord
 
 
 def test_pongs_to_server_pings_never_land_inside_a_frame_written_in_pieces() -> None:

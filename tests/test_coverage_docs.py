@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-
-from harness.casedocs import collect_cases
-from harness.cases import SECTIONS, CaseInfo
+from wsspec.casedocs import collect_cases
+from wsspec.cases import SECTIONS, CaseInfo
 
 PAGES = ("rfc6455-coverage.md", "rfc7692-coverage.md")
 HEADER = ["#", "RFC section", "level", "requirement", "cases", "notes"]

@@ -1,5 +1,6 @@
 """A fresh virtual environment, an empty directory, ``pip install`` of the repository:
-the suite runs against a server started with ``--target-cmd`` and writes its report."""
+the suite runs against a server started with ``--target-cmd`` and writes its report, and
+the distribution adds one import name, ``wsspec``, to site-packages."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ def test_fresh_install_runs_the_suite_from_an_empty_directory(tmp_path: Path) ->
         capture_output=True, text=True, timeout=600, env=environ,
     )
     assert install.returncode == 0, install.stdout + install.stderr
+    assert installed_top_level_names(python, tmp_path) == {"wsspec", "wsspec-0.1.0.dist-info"}
     work = tmp_path / "empty"
     work.mkdir()
-    command = f"{python} -m targets.reference --port {{port}}"
+    command = f"{python} -m wsspec.targets.reference --port {{port}}"
     run = subprocess.run(
         # every section but the large-message one, which other tests run
         [str(python), "-m", "pytest", f"--target-cmd={command}", "-m", "not slow"],
@@ -41,3 +43,45 @@ def test_fresh_install_runs_the_suite_from_an_empty_directory(tmp_path: Path) ->
     # the cases came from the installed distribution, not from this checkout
     assert str(REPO) not in run.stdout
     assert sys.executable != str(python)
+    # the module entry points, by their namespace names; the folder names import nothing
+    entry = subprocess.run([str(python), "-m", "wsspec", "--version"], cwd=work,
+                           capture_output=True, text=True, timeout=60, env=environ)
+    assert entry.returncode == 0 and entry.stdout.startswith("wsspec "), entry.stderr
+    for module, option in (("wsspec.targets.reference", "--help"),
+                           ("wsspec.targets.faulty", "--list"),
+                           ("wsspec.targets.hostile", "--list")):
+        usage = subprocess.run([str(python), "-m", module, option], cwd=work,
+                               capture_output=True, text=True, timeout=60, env=environ)
+        assert usage.returncode == 0 and usage.stdout.strip(), (module, usage.stderr)
+    for folder in ("harness", "conformance", "targets"):
+        gone = subprocess.run([str(python), "-c", f"import {folder}"], cwd=work,
+                              capture_output=True, text=True, timeout=60, env=environ)
+        assert "ModuleNotFoundError" in gone.stderr, (folder, gone.stderr)
+
+
+def installed_top_level_names(python: Path, cwd: Path) -> set[str]:
+    """The names the wsspec distribution put at the top of site-packages (from its RECORD;
+    console scripts, which go to bin/, are left out)."""
+    listing = subprocess.run(
+        [str(python), "-c", "import importlib.metadata as m; "
+         "print('\\n'.join(str(f) for f in m.distribution('wsspec').files))"],
+        capture_output=True, text=True, timeout=60, check=True, cwd=cwd)
+    paths = [line for line in listing.stdout.splitlines() if line and not line.startswith("..")]
+    return {Path(line).parts[0] for line in paths}
+
+
+def test_every_package_folder_is_in_the_namespace() -> None:
+    """pyproject.toml lists the packages by their ``wsspec`` names; a folder with an
+    ``__init__.py`` that the list forgets would be left out of the wheel."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    roots = {name: REPO / folder for name, folder in config["package-dir"].items()}
+    folders = set()
+    for name, root in roots.items():
+        for init in root.rglob("__init__.py"):
+            inner = init.parent.relative_to(root).parts
+            folders.add(".".join((name, *inner)))
+    assert set(config["packages"]) == folders

@@ -41,7 +41,8 @@ def test_seed_cases_pass_against_the_reference_server(run_in: Runner) -> None:
 
 
 def test_seed_cases_pass_against_the_websockets_server(run_in: Runner) -> None:
-    run = run_in(f"--target-cmd={server_cmd('targets.thirdparty.websockets_echo', '{port}')}",
+    echo = server_cmd('wsspec.targets.thirdparty.websockets_echo', '{port}')
+    run = run_in(f"--target-cmd={echo}",
                  "-k", " or ".join(SEED_CASES))
     assert run.returncode == 0, run.output
     assert run.report()["target"]["url"].startswith("ws://127.0.0.1:")
@@ -67,7 +68,7 @@ def test_seed_cases_pass_against_the_websockets_server(run_in: Runner) -> None:
 def test_a_faulty_server_fails_the_matching_case_readably(
     run_in: Runner, fault: str, case_id: str, expected: str, observed: str
 ) -> None:
-    cmd = server_cmd("targets.reference", "--port", "{port}", "--fault", fault)
+    cmd = server_cmd("wsspec.targets.reference", "--port", "{port}", "--fault", fault)
     run = run_in(f"--target-cmd={cmd}", "--case-timeout=1", "-k", " or ".join(SEED_CASES))
     assert run.returncode == 1, run.output
     case = next(c for c in run.report()["cases"] if c["id"] == case_id)
@@ -127,7 +128,7 @@ BAD_INPUT = [
      "unknown key"),
     (["--target=reference", "--target-profile=wrong-type.toml"], "wrong-type.toml: "
      "heartbeat.timeout: expected a number of seconds"),
-    (["--target-cmd=" + server_cmd("targets.thirdparty.no_such_module", "{port}")],
+    (["--target-cmd=" + server_cmd("wsspec.targets.thirdparty.no_such_module", "{port}")],
      "target command exited with status 1 before opening port"),
     (["--target-cmd=sleep 30 {port}", "--target-startup-timeout=1"],
      "target command did not open port"),
@@ -209,7 +210,7 @@ def test_ini_twins_configure_the_run(run_in: Runner) -> None:
 def test_wsspec_serve_starts_the_reference_server(tmp_path: Path) -> None:
     port = _closed_port()
     process = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from harness.cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from wsspec.cli import main; sys.exit(main())",
          "serve", "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
     )

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from conformance._utf8_sequences import GROUPS, KOSME, SEQUENCES, Utf8Sequence
-from harness.protocol.utf8 import Utf8Validator, is_valid_utf8
+from wsspec.conformance._utf8_sequences import GROUPS, KOSME, SEQUENCES, Utf8Sequence
+from wsspec.protocol.utf8 import Utf8Validator, is_valid_utf8
 
 
 def _decodes(data: bytes) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.wirelog import WireLog
+from wsspec.wirelog import WireLog
 
 
 def test_a_long_log_keeps_its_head_and_its_tail_within_the_caps() -> None:

@@ -18,8 +18,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from harness.driver.asyncio_driver import AsyncioDriver
-from harness.driver.base import (
+from wsspec.driver.asyncio_driver import AsyncioDriver
+from wsspec.driver.base import (
     READ_CHUNK,
     ConnectFailed,
     Driver,
@@ -27,10 +27,10 @@ from harness.driver.base import (
     StreamEnd,
     TLSOptions,
 )
-from harness.wirelog import WireLog
+from wsspec.wirelog import WireLog
 
 if TYPE_CHECKING:
-    from harness.driver.trio_driver import TrioDriver
+    from wsspec.driver.trio_driver import TrioDriver
 
 __all__ = [
     "DRIVERS",
@@ -52,7 +52,7 @@ T = TypeVar("T")
 
 def _trio_driver(wirelog: WireLog) -> Driver:
     # trio is imported by the runs that use it only: it costs every process a start-up.
-    from harness.driver.trio_driver import TrioDriver
+    from wsspec.driver.trio_driver import TrioDriver
 
     return TrioDriver(wirelog)
 
@@ -66,7 +66,7 @@ DRIVERS: dict[str, Callable[[WireLog], Driver]] = {
 
 def __getattr__(name: str) -> Any:
     if name == "TrioDriver":
-        from harness.driver.trio_driver import TrioDriver
+        from wsspec.driver.trio_driver import TrioDriver
 
         return TrioDriver
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

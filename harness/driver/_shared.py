@@ -13,11 +13,11 @@ import ssl
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from harness.driver.base import ConnectFailed, DriverError
+from wsspec.driver.base import ConnectFailed, DriverError
 
 if TYPE_CHECKING:
-    from harness.driver.base import TLSOptions
-    from harness.wirelog import WireLog
+    from wsspec.driver.base import TLSOptions
+    from wsspec.wirelog import WireLog
 
 #: seconds ``aclose`` lets a graceful close (flush, TLS close_notify) take before aborting.
 CLOSE_GRACE = 1.0

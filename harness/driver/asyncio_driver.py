@@ -27,9 +27,9 @@ import ssl
 from collections.abc import Sequence
 from typing import cast
 
-from harness.driver import _shared as shared
-from harness.driver.base import READ_CHUNK, ConnectFailed, DriverError, StreamEnd, TLSOptions
-from harness.wirelog import WireLog
+from wsspec.driver import _shared as shared
+from wsspec.driver.base import READ_CHUNK, ConnectFailed, DriverError, StreamEnd, TLSOptions
+from wsspec.wirelog import WireLog
 
 #: unread bytes kept before reading pauses.
 _READ_BUFFER_CAP = 4 * READ_CHUNK
@@ -126,7 +126,7 @@ async def _wait(waiter: asyncio.Future[None], timeout: float) -> None:
 
 
 class AsyncioDriver(shared.ConnectOnce):
-    """A :class:`~harness.driver.base.Driver` on the running asyncio loop."""
+    """A :class:`~wsspec.driver.base.Driver` on the running asyncio loop."""
 
     def __init__(self, wirelog: WireLog) -> None:
         self.wirelog = wirelog

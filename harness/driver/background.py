@@ -14,7 +14,7 @@ import contextlib
 import threading
 from collections.abc import Awaitable, Callable
 
-from harness.driver import running_trio
+from wsspec.driver import running_trio
 
 __all__ = ["BackgroundRun"]
 

@@ -2,7 +2,7 @@
 
 A driver owns one TCP (or TLS) connection and knows nothing of WebSocket: it
 writes bytes, reads bytes with a deadline, tells a FIN from a reset, and
-records every byte in the case's :class:`~harness.wirelog.WireLog`. The
+records every byte in the case's :class:`~wsspec.wirelog.WireLog`. The
 conversation DSL is written against :class:`Driver` only, so the same case runs
 on asyncio or trio.
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from harness.wirelog import WireLog
+from wsspec.wirelog import WireLog
 
 #: the most bytes one ``receive`` returns; the caller's parser caps what it buffers.
 READ_CHUNK = 65536
@@ -63,7 +63,7 @@ class Driver(Protocol):
     """One connection to a target. Every method that waits takes a deadline.
 
     A driver is created and used inside the event loop that runs the case
-    (:func:`harness.driver.run_with`); one driver carries one connection, a case
+    (:func:`wsspec.driver.run_with`); one driver carries one connection, a case
     that needs several connections makes several drivers. One task may send
     while another receives; two tasks must not both send (or both receive).
 

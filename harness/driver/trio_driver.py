@@ -30,10 +30,9 @@ import socket
 from collections.abc import Sequence
 
 import trio
-
-from harness.driver import _shared as shared
-from harness.driver.base import READ_CHUNK, ConnectFailed, DriverError, StreamEnd, TLSOptions
-from harness.wirelog import WireLog
+from wsspec.driver import _shared as shared
+from wsspec.driver.base import READ_CHUNK, ConnectFailed, DriverError, StreamEnd, TLSOptions
+from wsspec.wirelog import WireLog
 
 
 class _WriteGuard(trio.abc.Stream):
@@ -71,7 +70,7 @@ class _WriteGuard(trio.abc.Stream):
 
 
 class TrioDriver(shared.ConnectOnce):
-    """A :class:`~harness.driver.base.Driver` in the running trio run."""
+    """A :class:`~wsspec.driver.base.Driver` in the running trio run."""
 
     def __init__(self, wirelog: WireLog) -> None:
         self.wirelog = wirelog

@@ -1,15 +1,15 @@
 """Fuzzing a WebSocket server: Hypothesis strategies, an oracle, live campaigns, replay.
 
-* :mod:`~harness.fuzz.strategies`: public Hypothesis strategies for client
+* :mod:`~wsspec.fuzz.strategies`: public Hypothesis strategies for client
   traffic, valid and invalid (handshakes, frames, fragmented messages with
   control frames between fragments, close payloads, permessage-deflate).
-* :mod:`~harness.fuzz.oracle`: what a conforming server does with any
+* :mod:`~wsspec.fuzz.oracle`: what a conforming server does with any
   sequence of client frames, derived from the sans-IO core.
-* :mod:`~harness.fuzz.runner`: one example played against a live target
+* :mod:`~wsspec.fuzz.runner`: one example played against a live target
   and judged by the oracle.
-* :mod:`~harness.fuzz.campaign`: Hypothesis driving examples, with budgets
-  and shrinking; :mod:`~harness.fuzz.case` runs one as a conformance case.
-* :mod:`~harness.fuzz.replay`: replay files and ``wsspec replay``.
+* :mod:`~wsspec.fuzz.campaign`: Hypothesis driving examples, with budgets
+  and shrinking; :mod:`~wsspec.fuzz.case` runs one as a conformance case.
+* :mod:`~wsspec.fuzz.replay`: replay files and ``wsspec replay``.
 
 The names below are loaded on first use, so that importing the package (the
 plugin does, to validate the ``--fuzz-*`` options) stays cheap.

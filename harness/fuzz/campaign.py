@@ -4,8 +4,8 @@ Theory of operation
 -------------------
 The Hypothesis engine runs synchronously inside one case; each example opens
 its own connections on a fresh event loop of the run's driver
-(:func:`harness.fuzz.runner.run_example`), with its own
-:class:`~harness.verdicts.CaseRecord`, so nothing function-scoped is shared
+(:func:`wsspec.fuzz.runner.run_example`), with its own
+:class:`~wsspec.verdicts.CaseRecord`, so nothing function-scoped is shared
 between examples.
 
 Hypothesis has example counts but no wall clock, so the budget is checked
@@ -35,7 +35,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
-from harness.verdicts import CaseRecord, HarnessError, Verdict
+from wsspec.verdicts import CaseRecord, HarnessError, Verdict
 
 from .runner import Outcome
 from .script import Conversation
@@ -148,7 +148,7 @@ def run_campaign(
 
     ``play`` must be deterministic in its example up to the target's own
     behaviour; ``new_record`` makes the record each play writes its wire log to.
-    Raises :class:`~harness.verdicts.HarnessError` when the target cannot be
+    Raises :class:`~wsspec.verdicts.HarnessError` when the target cannot be
     reached.
     """
     from hypothesis import given, seed

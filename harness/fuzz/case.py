@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from harness.conversation import Target
-from harness.protocol.frames import Opcode, encode_frame
-from harness.verdicts import CaseFailed, CaseRecord, Verdict
+from wsspec.conversation import Target
+from wsspec.protocol.frames import Opcode, encode_frame
+from wsspec.verdicts import CaseFailed, CaseRecord, Verdict
 
 from .campaign import CampaignResult, run_campaign
 from .replay import Example, replay_command, write_replay
@@ -32,7 +31,7 @@ _DESCRIBE_LINES = 60
 
 
 def _target_description(config: pytest.Config, target: Target) -> dict[str, Any]:
-    from harness.plugin import SETTINGS_KEY
+    from wsspec.plugin import SETTINGS_KEY
 
     settings = config.stash[SETTINGS_KEY]
     profile_path = settings.profile_path
@@ -61,10 +60,10 @@ def run_fuzz_case(
     """Run a campaign of examples from ``strategy`` against ``target`` as the current case.
 
     ``what`` names what is generated ("conversations of valid messages"), for
-    the report. Raises :class:`~harness.verdicts.CaseFailed` with the shrunk
+    the report. Raises :class:`~wsspec.verdicts.CaseFailed` with the shrunk
     example when one deviates from the oracle.
     """
-    from harness.plugin import RECORD_KEY, SETTINGS_KEY
+    from wsspec.plugin import RECORD_KEY, SETTINGS_KEY
 
     config = request.config
     settings = fuzz_settings(config)

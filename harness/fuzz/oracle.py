@@ -4,18 +4,18 @@ Theory of operation
 -------------------
 The oracle does not hold a table of rules of its own. It plays the server's
 side of the sans-IO core: every client frame is fed, one frame at a time,
-into a :class:`~harness.protocol.messages.Receiver` built as a server builds
+into a :class:`~wsspec.protocol.messages.Receiver` built as a server builds
 it (``expect_masked=True``, the profile's message cap, the negotiated
 permessage-deflate inflater), and the server's reactions follow from what the
 receiver returns:
 
-* a completed :class:`~harness.protocol.messages.Message` is echoed, same
+* a completed :class:`~wsspec.protocol.messages.Message` is echoed, same
   opcode, same (inflated) data, when the profile says the target echoes;
 * a PING is answered by a PONG with its payload (RFC 6455 5.5.2);
 * a PONG needs no answer;
 * a CLOSE (that passed the core's checks) is answered by a close frame and
   ends the conversation (5.5.1): frames after it are never processed;
-* a :class:`~harness.protocol.errors.ProtocolViolation` fails the connection
+* a :class:`~wsspec.protocol.errors.ProtocolViolation` fails the connection
   with the violation's close code at that frame (7.1.7): nothing after it is
   processed.
 
@@ -66,27 +66,27 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, cast
 
-from harness.protocol.close import (
+from wsspec.protocol.close import (
     is_beyond_rfc6455_ranges,
     is_registered_after_rfc6455,
     is_valid_on_wire,
     parse_close_payload,
 )
-from harness.protocol.deflate import DeflateParams, Inflater
-from harness.protocol.errors import ProtocolViolation, Violation
-from harness.protocol.frames import Frame, Opcode, opcode_name
-from harness.protocol.messages import Message, Receiver
-from harness.protocol.utf8 import is_valid_utf8
-from harness.verdicts import Verdict
+from wsspec.protocol.deflate import DeflateParams, Inflater
+from wsspec.protocol.errors import ProtocolViolation, Violation
+from wsspec.protocol.frames import Frame, Opcode, opcode_name
+from wsspec.protocol.messages import Message, Receiver
+from wsspec.protocol.utf8 import is_valid_utf8
+from wsspec.verdicts import Verdict
 
 __all__ = ["Ending", "EndingKind", "Expectation", "Grade", "Reaction", "predict", "worse"]
 
-#: A grade the oracle gives, named as the verdicts of :mod:`harness.verdicts`.
+#: A grade the oracle gives, named as the verdicts of :mod:`wsspec.verdicts`.
 Grade = Literal["pass", "non-strict", "informational", "fail"]
 
 
 def worse(one: Grade, other: Grade) -> Grade:
-    """The worse of two grades (as :meth:`harness.verdicts.Verdict.worse` orders them)."""
+    """The worse of two grades (as :meth:`wsspec.verdicts.Verdict.worse` orders them)."""
     return cast(Grade, Verdict(one).worse(Verdict(other)).value)
 
 #: The cap on a message when the profile declares none (the suite's own cap).

@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.verdicts import CaseRecord, HarnessError, Verdict
-from harness.wirelog import WireLog
+from wsspec.verdicts import CaseRecord, HarnessError, Verdict
+from wsspec.wirelog import WireLog
 
 from .runner import Outcome, play_example
 from .script import Conversation, HandshakeProbe
@@ -151,9 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _replay(args: argparse.Namespace, document: dict[str, Any], example: Example,
             recorded: dict[str, Any]) -> int:
-    from harness.conversation import Target
-    from harness.launcher import LaunchError, launch
-    from harness.profile import ProfileError, TargetProfile, load_profile
+    from wsspec.conversation import Target
+    from wsspec.launcher import LaunchError, launch
+    from wsspec.profile import ProfileError, TargetProfile, load_profile
 
     profile_path = args.profile or recorded.get("profile_path")
     try:
@@ -173,7 +173,7 @@ def _replay(args: argparse.Namespace, document: dict[str, Any], example: Example
                 raise HarnessError(str(exc)) from None
             url = launched.url
         elif url is None and recorded.get("reference"):
-            from targets.reference import run_in_thread
+            from wsspec.targets.reference import run_in_thread
 
             running = run_in_thread(profile)
             url = running.url
@@ -193,7 +193,7 @@ def _replay(args: argparse.Namespace, document: dict[str, Any], example: Example
 
 
 def _play(target: Any, document: dict[str, Any], example: Example, command: str | None) -> int:
-    from harness.protocol.handshake import RequestParser
+    from wsspec.protocol.handshake import RequestParser
 
     case_id = str(document.get("case", "fuzz"))
     record = CaseRecord(case_id, "fuzz", "replay", "", "", None)

@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-A :class:`~harness.fuzz.script.Conversation` is played step by step on one
+A :class:`~wsspec.fuzz.script.Conversation` is played step by step on one
 connection opened through the conversation DSL, so every frame the target
 sends is parsed by the suite's strict receiver. After each step the client
 waits, under one deadline (the case timeout), for the reactions the oracle
@@ -22,7 +22,7 @@ predicts for that step:
 Echoes must arrive in order and exactly; a pong answers a ping of this
 conversation (a skipped pong is allowed when a later one came: RFC 6455
 5.5.3), or is an unsolicited pong (allowed, and ignored). Grading follows the
-DSL's ``expect_*``, through the oracle's :class:`~harness.fuzz.oracle.Ending`:
+DSL's ``expect_*``, through the oracle's :class:`~wsspec.fuzz.oracle.Ending`:
 a MUST broken fails; a failure without a close frame, or before the
 reactions to earlier frames were sent, is non-strict; a close answered
 before the echoes of earlier messages is informational; a close answered
@@ -31,7 +31,7 @@ with another valid code than the client's is non-strict, with a code RFC
 with 1002 rather than 1007 is non-strict.
 
 A deviation from the oracle's expectation sends the runner through the
-oracle's alternatives (:meth:`~harness.fuzz.oracle.Expectation.alternatives`),
+oracle's alternatives (:meth:`~wsspec.fuzz.oracle.Expectation.alternatives`),
 each played on a new connection, as long as the deviation was seen in a step
 that reaches the frame where the next alternative departs: before that frame
 every alternative expects the same, so none could match.
@@ -48,21 +48,21 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from harness.conversation import Client, Connection, Target, frame_entry
-from harness.driver import run_with
-from harness.driver.base import StreamEnd
-from harness.protocol.close import encode_close_payload, parse_close_payload
-from harness.protocol.deflate import DeflateOffer
-from harness.protocol.errors import HandshakeViolation
-from harness.protocol.frames import Frame, Opcode, opcode_name
-from harness.protocol.handshake import (
+from wsspec.conversation import Client, Connection, Target, frame_entry
+from wsspec.driver import run_with
+from wsspec.driver.base import StreamEnd
+from wsspec.protocol.close import encode_close_payload, parse_close_payload
+from wsspec.protocol.deflate import DeflateOffer
+from wsspec.protocol.errors import HandshakeViolation
+from wsspec.protocol.frames import Frame, Opcode, opcode_name
+from wsspec.protocol.handshake import (
     HandshakeRequest,
     RequestParser,
     check_request,
     check_response,
 )
-from harness.protocol.messages import Message
-from harness.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
+from wsspec.protocol.messages import Message
+from wsspec.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
 
 from .oracle import Ending, EndingKind, Expectation, Grade, Reaction, predict
 from .script import Conversation, HandshakeProbe, Step

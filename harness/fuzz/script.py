@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from harness.protocol.frames import Frame, LengthForm
+from wsspec.protocol.frames import Frame, LengthForm
 
 __all__ = ["Conversation", "HandshakeProbe", "Step", "frame_from_dict", "frame_to_dict"]
 

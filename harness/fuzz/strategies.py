@@ -3,7 +3,7 @@
 Usable in any Hypothesis test, a server's own included::
 
     from hypothesis import given
-    from harness.fuzz import strategies as ws
+    from wsspec.fuzz import strategies as ws
 
     @given(ws.conversations(ws.message_steps()))
     def test_my_server(conversation): ...
@@ -16,7 +16,7 @@ fragmentation and one TCP write. Frames always carry their mask key (or none,
 on purpose): a value encodes to the same bytes every time.
 
 The strategies say nothing about what a server must do with what they
-build; :mod:`harness.fuzz.oracle` does.
+build; :mod:`wsspec.fuzz.oracle` does.
 """
 
 from __future__ import annotations
@@ -27,11 +27,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from hypothesis import strategies as st
-
-from harness.protocol.close import encode_close_payload
-from harness.protocol.deflate import compress_variant
-from harness.protocol.frames import Frame, LengthForm, Opcode
-from harness.protocol.handshake import HandshakeRequest
+from wsspec.protocol.close import encode_close_payload
+from wsspec.protocol.deflate import compress_variant
+from wsspec.protocol.frames import Frame, LengthForm, Opcode
+from wsspec.protocol.handshake import HandshakeRequest
 
 from .script import Conversation, HandshakeProbe, Step
 

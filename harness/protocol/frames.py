@@ -14,7 +14,7 @@ bits, a mask that is not four bytes, a length that does not fit its field)
 are refused.
 
 :class:`FrameParser` is the opposite: it accepts only what RFC 6455 allows
-and raises :class:`~harness.protocol.errors.ProtocolViolation` at the first
+and raises :class:`~wsspec.protocol.errors.ProtocolViolation` at the first
 rule broken. Its invariants:
 
 * Input may arrive in pieces of any size; the frames returned and the

@@ -218,7 +218,7 @@ class Receiver:
     frame. Besides the parser's and the assembler's rules it checks control
     frames: RSV1 on one is ``COMPRESSED_CONTROL`` (with a decompressor; RSV1
     is otherwise refused by the parser), and a CLOSE payload must pass
-    :func:`~harness.protocol.close.parse_close_payload`.
+    :func:`~wsspec.protocol.close.parse_close_payload`.
     """
 
     def __init__(

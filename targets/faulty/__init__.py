@@ -5,11 +5,11 @@ catches what it claims to catch. A fault is a name from :data:`FAULTS`; the
 reference server takes any set of them::
 
     ReferenceServer(faults={"no-pong"})
-    python -m targets.faulty --fault no-pong --port 9002
-    python -m targets.reference --fault no-pong --fault rsv-set --port 9002
+    python -m wsspec.targets.faulty --fault no-pong --port 9002
+    python -m wsspec.targets.reference --fault no-pong --fault rsv-set --port 9002
 
-Each fault overrides one method of :class:`~targets.reference.server.Behaviour`
-(see :mod:`targets.faulty.faults`), so a faulty server differs from the
+Each fault overrides one method of :class:`~wsspec.targets.reference.server.Behaviour`
+(see :mod:`wsspec.targets.faulty.faults`), so a faulty server differs from the
 reference server in exactly the behaviour its name says.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from targets.reference.server import Behaviour
+from wsspec.targets.reference.server import Behaviour
 
 from .faults import CATALOGUE
 

@@ -1,6 +1,6 @@
-"""``python -m targets.faulty --fault NAME --port P``: a faulty reference server.
+"""``python -m wsspec.targets.faulty --fault NAME --port P``: a faulty reference server.
 
-Same options as ``python -m targets.reference``; at least one ``--fault`` is
+Same options as ``python -m wsspec.targets.reference``; at least one ``--fault`` is
 required, and ``--list`` prints every fault with the rule it breaks.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from targets.reference.cli import main as reference_main
+from wsspec.targets.reference.cli import main as reference_main
 
 from . import FAULTS
 
@@ -22,9 +22,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:<{width}}  {rule}")
         return 0
     if "--fault" not in args and not any(a.startswith("--fault=") for a in args):
-        print("targets.faulty: give at least one --fault NAME (--list shows them)", file=sys.stderr)
+        print("wsspec.targets.faulty: give at least one --fault NAME (--list shows them)",
+              file=sys.stderr)
         return 2
-    return reference_main(args, prog="python -m targets.faulty")
+    return reference_main(args, prog="python -m wsspec.targets.faulty")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
-"""The faults: each one a small :class:`~targets.reference.server.Behaviour`
+"""The faults: each one a small :class:`~wsspec.targets.reference.server.Behaviour`
 override that breaks one rule, and nothing else.
 
 Each class calls ``super()`` for the compliant work and bends its result, so
 several faults combine into one behaviour (see
-:func:`targets.faulty.behaviour_with`).
+:func:`wsspec.targets.faulty.behaviour_with`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import hashlib
 import re
 from collections import deque
 
-from harness.protocol.close import encode_close_payload
-from harness.protocol.frames import Frame, LengthForm, Opcode, is_reserved
-from harness.protocol.messages import Message
-from targets.reference.server import Behaviour
+from wsspec.protocol.close import encode_close_payload
+from wsspec.protocol.frames import Frame, LengthForm, Opcode, is_reserved
+from wsspec.protocol.messages import Message
+from wsspec.targets.reference.server import Behaviour
 
 from .rewrite import ZERO_MASK, FrameRewriter, RawHeader
 
@@ -233,11 +233,10 @@ CATALOGUE: dict[str, tuple[str, type[Behaviour]]] = {
 # Imported here, after the faults above, so that this block stays one append.
 
 import jwt  # noqa: E402
-
-from harness.profile import AuthPolicy, TargetProfile  # noqa: E402
-from harness.protocol.handshake import HandshakeRequest  # noqa: E402
-from targets.reference.auth import presented_tokens  # noqa: E402
-from targets.reference.server import Acceptance, Refusal  # noqa: E402
+from wsspec.profile import AuthPolicy, TargetProfile  # noqa: E402
+from wsspec.protocol.handshake import HandshakeRequest  # noqa: E402
+from wsspec.targets.reference.auth import presented_tokens  # noqa: E402
+from wsspec.targets.reference.server import Acceptance, Refusal  # noqa: E402
 
 #: a timer that never fires within any run (s).
 _NEVER = 1e9
@@ -481,8 +480,8 @@ CATALOGUE.update({
 # -- permessage-deflate faults (RFC 7692) ----------------------------------------
 # Imported here, after the faults above, so that this block stays one append.
 
-from harness.protocol.deflate import DeflateParams, Deflater  # noqa: E402
-from harness.protocol.messages import Decompressor  # noqa: E402
+from wsspec.protocol.deflate import DeflateParams, Deflater  # noqa: E402
+from wsspec.protocol.messages import Decompressor  # noqa: E402
 
 #: "no cap" for an inflater that ignores the size limit (bytes).
 _UNCAPPED = 1 << 40

@@ -1,18 +1,18 @@
 """Faulty servers for the fuzz section: bugs that only some sequences of frames reveal.
 
-The faults of :mod:`targets.faulty.faults` each break a rule every time it
+The faults of :mod:`wsspec.targets.faulty.faults` each break a rule every time it
 applies; these break one only for some shapes of traffic, which is what a
 fuzzer has to find and shrink: a frame of 126 bytes or more, a control frame
 between fragments, a fragment boundary inside a code point, an invalid close
 code, and a rare combination of a ping and a cut code point. Each is a
-:class:`~targets.reference.server.Behaviour` override, like the others,
+:class:`~wsspec.targets.reference.server.Behaviour` override, like the others,
 built on a tap that sees each client frame whole (unmasked) and may replace
 it before the reference server's strict parser does.
 
-Run one (or combine them with the faults of :mod:`targets.faulty`)::
+Run one (or combine them with the faults of :mod:`wsspec.targets.faulty`)::
 
-    python -m targets.faulty.fuzz_targets --fault split-code-point-fails --port 9002
-    python -m targets.faulty.fuzz_targets --list
+    python -m wsspec.targets.faulty.fuzz_targets --fault split-code-point-fails --port 9002
+    python -m wsspec.targets.faulty.fuzz_targets --list
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ import sys
 from collections import deque
 from collections.abc import Collection
 
-from harness.protocol.close import encode_close_payload, is_valid_on_wire
-from harness.protocol.frames import Frame, LengthForm, Opcode, encode_frame
-from harness.protocol.mask import apply_mask
-from harness.protocol.messages import Message
-from harness.protocol.utf8 import Utf8Validator
-from targets.reference.cli import serve_until_signalled
-from targets.reference.server import Behaviour, ReferenceServer
+from wsspec.protocol.close import encode_close_payload, is_valid_on_wire
+from wsspec.protocol.frames import Frame, LengthForm, Opcode, encode_frame
+from wsspec.protocol.mask import apply_mask
+from wsspec.protocol.messages import Message
+from wsspec.protocol.utf8 import Utf8Validator
+from wsspec.targets.reference.cli import serve_until_signalled
+from wsspec.targets.reference.server import Behaviour, ReferenceServer
 
 from . import FAULTS, behaviour_with
 
@@ -286,7 +286,7 @@ FUZZ_FAULTS: dict[str, tuple[str, type[Behaviour]]] = {
 
 def fuzz_behaviour(faults: Collection[str]) -> type[Behaviour]:
     """The behaviour with every named fault applied: names from :data:`FUZZ_FAULTS`
-    or from :data:`targets.faulty.FAULTS` (``ValueError`` for an unknown one)."""
+    or from :data:`wsspec.targets.faulty.FAULTS` (``ValueError`` for an unknown one)."""
     ours = [name for name in faults if name in FUZZ_FAULTS]
     theirs = [name for name in faults if name not in FUZZ_FAULTS]
     unknown = [name for name in theirs if name not in FAULTS]
@@ -311,8 +311,9 @@ class FuzzFaultServer(ReferenceServer):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m targets.faulty.fuzz_targets --fault NAME --port P``; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m targets.faulty.fuzz_targets",
+    """``python -m wsspec.targets.faulty.fuzz_targets --fault NAME --port P``; returns the
+    exit status."""
+    parser = argparse.ArgumentParser(prog="python -m wsspec.targets.faulty.fuzz_targets",
                                      description="A reference server with fuzz faults.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9001)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.protocol.frames import LengthForm, encode_frame
+from wsspec.protocol.frames import LengthForm, encode_frame
 
 __all__ = ["ZERO_MASK", "FrameRewriter", "RawHeader"]
 

@@ -1,6 +1,6 @@
 """Hostile servers: peers a conformance run must survive, each selected by name.
 
-``python -m targets.hostile NAME --port P`` runs one on 127.0.0.1 (``--list``
+``python -m wsspec.targets.hostile NAME --port P`` runs one on 127.0.0.1 (``--list``
 shows them). The project's own tests run the suite against each and check
 that the run ends within its deadlines, in bounded memory, with a verdict
 for every case and no traceback:

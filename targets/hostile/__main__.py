@@ -1,4 +1,4 @@
-"""``python -m targets.hostile NAME --port P``: run one hostile server until SIGTERM.
+"""``python -m wsspec.targets.hostile NAME --port P``: run one hostile server until SIGTERM.
 
 Prints ``wsspec hostile server NAME listening on 127.0.0.1:PORT`` once it
 listens; ``--list`` prints every server with what it does. Bad input gets
@@ -11,14 +11,14 @@ import argparse
 import asyncio
 import sys
 
-from targets.reference.cli import serve_until_signalled
+from wsspec.targets.reference.cli import serve_until_signalled
 
 from . import HOSTILE, HostileServer
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m targets.hostile",
+        prog="python -m wsspec.targets.hostile",
         description="A hostile peer for testing that a WebSocket test run survives it.",
     )
     parser.add_argument("name", nargs="?", help="which server (see --list)")
@@ -37,18 +37,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:<{width}}  {' '.join(text.split())}")
         return 0
     if not args.name:
-        print("python -m targets.hostile: name a server (--list shows them)", file=sys.stderr)
+        print("python -m wsspec.targets.hostile: name a server (--list shows them)",
+              file=sys.stderr)
         return 2
     try:
         server = HostileServer(args.name, host=args.host, port=args.port)
     except ValueError as exc:
-        print(f"python -m targets.hostile: {exc}", file=sys.stderr)
+        print(f"python -m wsspec.targets.hostile: {exc}", file=sys.stderr)
         return 2
     try:
         asyncio.run(serve_until_signalled(server, lambda: (
             f"wsspec hostile server {server.name} listening on {server.host}:{server.port}")))
     except OSError as exc:
-        print(f"python -m targets.hostile: cannot listen on {args.host}:{args.port}: "
+        print(f"python -m wsspec.targets.hostile: cannot listen on {args.host}:{args.port}: "
               f"{exc.strerror or exc}", file=sys.stderr)
         return 1
     return 0

@@ -1,7 +1,7 @@
 """The hostile servers: one connection handler each, on raw asyncio streams.
 
 None of them is a WebSocket server gone slightly wrong (that is what
-:mod:`targets.faulty` is for); each is a peer a conformance run may meet in
+:mod:`wsspec.targets.faulty` is for); each is a peer a conformance run may meet in
 the wild and must survive: one that never answers, one that answers a byte a
 second, one that speaks another protocol, one that floods. A handler gets the
 connection's reader and writer and returns when it is done with it; the

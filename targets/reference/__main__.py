@@ -1,4 +1,4 @@
-"""``python -m targets.reference``: run the reference server (see :mod:`.cli`)."""
+"""``python -m wsspec.targets.reference``: run the reference server (see :mod:`.cli`)."""
 
 import sys
 

@@ -51,8 +51,7 @@ from typing import Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 import jwt
-
-from harness.profile import AuthPolicy
+from wsspec.profile import AuthPolicy
 
 __all__ = [
     "SUBPROTOCOL_TOKEN_PREFIX",

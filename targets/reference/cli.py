@@ -1,4 +1,4 @@
-"""Command line of the reference server: ``python -m targets.reference``.
+"""Command line of the reference server: ``python -m wsspec.targets.reference``.
 
 Prints one line, ``wsspec reference server listening on ws://HOST:PORT/``,
 once it listens, and serves until SIGTERM or SIGINT. Bad input (a profile,
@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 from typing import Protocol
 
-from harness.profile import ProfileError, TargetProfile, load_profile
+from wsspec.profile import ProfileError, TargetProfile, load_profile
 
 from .server import ReferenceServer
 
@@ -39,7 +39,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="break one rule on purpose (repeatable; see python -m targets.faulty --list)",
+        help="break one rule on purpose (repeatable; see python -m wsspec.targets.faulty --list)",
     )
     parser.add_argument("--certfile", metavar="FILE", help="TLS certificate chain (PEM): wss://")
     parser.add_argument("--keyfile", metavar="FILE", help="TLS private key (PEM)")
@@ -51,7 +51,7 @@ def _fail(prog: str, message: str, status: int = 2) -> int:
     return status
 
 
-def main(argv: list[str] | None = None, *, prog: str = "python -m targets.reference") -> int:
+def main(argv: list[str] | None = None, *, prog: str = "python -m wsspec.targets.reference") -> int:
     """Run the server until SIGTERM/SIGINT; returns the exit status."""
     args = _parser(prog).parse_args(argv)
     profile: TargetProfile | None = None

@@ -3,19 +3,19 @@
 Theory of operation
 -------------------
 
-Every byte decision is made by the sans-IO core in :mod:`harness.protocol`;
+Every byte decision is made by the sans-IO core in :mod:`wsspec.protocol`;
 this module only moves bytes and keeps time. One connection is one task
 running :class:`_Connection`, in three phases:
 
 1. *Opening handshake.* The request is read with a
-   :class:`~harness.protocol.handshake.RequestParser` under one deadline for
+   :class:`~wsspec.protocol.handshake.RequestParser` under one deadline for
    the whole head (a client that dribbles a byte a second is dropped like one
    that sends nothing) and one cap on its size (431 beyond it). The request
    is then judged by :func:`judge`, a pure function of the request and the
    profile, which answers 101 or refuses. After a refusal no WebSocket byte
    is sent and the connection is closed.
 2. *Open.* Received bytes go through a
-   :class:`~harness.protocol.messages.Receiver` (client frames must be
+   :class:`~wsspec.protocol.messages.Receiver` (client frames must be
    masked), bytes pipelined behind the request first. Data messages are
    echoed with their opcode, pings answered with the same payload, pongs
    settle the heartbeat. One task owns both reading and writing, so frames
@@ -44,7 +44,7 @@ from fulfilling the request"; 1001 means the server itself is going away and
 
 Faults: :class:`Behaviour` gathers the few points where a server can go
 wrong, each a small method with the compliant behaviour. The deliberately
-faulty servers of :mod:`targets.faulty` override one method each; the server
+faulty servers of :mod:`wsspec.targets.faulty` override one method each; the server
 takes fault names and builds the behaviour from them.
 """
 
@@ -60,11 +60,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from harness.profile import TargetProfile
-from harness.protocol.close import encode_close_payload, parse_close_payload
-from harness.protocol.errors import HandshakeViolation, ProtocolViolation
-from harness.protocol.frames import Frame, Opcode
-from harness.protocol.handshake import (
+from wsspec.profile import TargetProfile
+from wsspec.protocol.close import encode_close_payload, parse_close_payload
+from wsspec.protocol.errors import HandshakeViolation, ProtocolViolation
+from wsspec.protocol.frames import Frame, Opcode
+from wsspec.protocol.handshake import (
     TOKEN_RE,
     HandshakeRequest,
     RequestParser,
@@ -74,12 +74,12 @@ from harness.protocol.handshake import (
     parse_extension_header,
     parse_header_list,
 )
-from harness.protocol.messages import Decompressor, Message, Receiver
+from wsspec.protocol.messages import Decompressor, Message, Receiver
 
 from .auth import SUBPROTOCOL_TOKEN_PREFIX, check_credentials
 
 if TYPE_CHECKING:
-    from harness.protocol.deflate import DeflateParams, Deflater
+    from wsspec.protocol.deflate import DeflateParams, Deflater
 
 __all__ = [
     "CLOSE_TIMEOUT",
@@ -124,7 +124,7 @@ class Behaviour:
     """The points where a server can go wrong, each with the compliant behaviour.
 
     One instance serves one connection, so an override may keep state. A
-    fault of :mod:`targets.faulty` overrides exactly one method and calls
+    fault of :mod:`wsspec.targets.faulty` overrides exactly one method and calls
     ``super()`` for the rest of the work, so faults combine.
     """
 
@@ -170,7 +170,7 @@ class Behaviour:
         parameters agreed (``None``: not agreed, messages go uncompressed)."""
         if params is None:
             return None
-        from harness.protocol.deflate import Deflater
+        from wsspec.protocol.deflate import Deflater
 
         return Deflater(
             window_bits=params.server_max_window_bits,
@@ -179,7 +179,7 @@ class Behaviour:
 
     def inflater(self, params: DeflateParams) -> Decompressor:
         """The decompressor of the client's compressed messages, for the parameters agreed."""
-        from harness.protocol.deflate import Inflater
+        from wsspec.protocol.deflate import Inflater
 
         return Inflater(
             window_bits=params.client_max_window_bits,
@@ -285,7 +285,7 @@ def judge(request: HandshakeRequest, profile: TargetProfile) -> Acceptance | Ref
         return Refusal(400, " ".join(exc.problems))
     if profile.deflate is None or not profile.deflate.enabled:
         return Acceptance(key, subprotocol)
-    from harness.protocol import deflate
+    from wsspec.protocol import deflate
 
     agreed = deflate.negotiate(request.get("Sec-WebSocket-Extensions"), enabled=True)
     if agreed is None:
@@ -627,7 +627,7 @@ def _behaviour_factory(faults: Collection[str]) -> type[Behaviour]:
     if not faults:
         return Behaviour
     # Imported here: the faulty servers build on this module, not the reverse.
-    from targets.faulty import behaviour_with
+    from wsspec.targets.faulty import behaviour_with
 
     return behaviour_with(faults)
 
@@ -638,7 +638,7 @@ class ReferenceServer:
     ``profile`` declares what it enforces (paths, origin, auth, subprotocols,
     heartbeat, limits, deflate); ``None`` means a plain echo server. ``port=0``
     picks a free port, readable from :attr:`port` after :meth:`start`.
-    ``faults`` names deliberate faults from :data:`targets.faulty.FAULTS`
+    ``faults`` names deliberate faults from :data:`wsspec.targets.faulty.FAULTS`
     (``ValueError`` for an unknown name).
     """
 

@@ -1,6 +1,6 @@
 """An echo server on the ``aiohttp`` library, for ``--target-cmd``.
 
-python -m targets.thirdparty.aiohttp_echo PORT [--deflate] [--max-size BYTES]
+python -m wsspec.targets.thirdparty.aiohttp_echo PORT [--deflate] [--max-size BYTES]
 
 Every path is a WebSocket endpoint that echoes text and binary messages with
 their type; aiohttp answers pings and the closing handshake itself, and

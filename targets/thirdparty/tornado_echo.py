@@ -1,6 +1,6 @@
 """An echo server on the ``tornado`` library, for ``--target-cmd``.
 
-python -m targets.thirdparty.tornado_echo PORT [--max-size BYTES]
+python -m wsspec.targets.thirdparty.tornado_echo PORT [--max-size BYTES]
 
 Every path is a WebSocket endpoint that echoes text and binary messages with
 their type; tornado answers pings and the closing handshake itself, and closes

@@ -1,6 +1,6 @@
 """An echo server on the ``websockets`` library (asyncio), for ``--target-cmd``.
 
-python -m targets.thirdparty.websockets_echo PORT [--deflate] [--max-size BYTES]
+python -m wsspec.targets.thirdparty.websockets_echo PORT [--deflate] [--max-size BYTES]
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """An echo server on the sans-IO ``wsproto`` library (``h11`` parses the
 opening handshake), driven by asyncio streams, for ``--target-cmd``.
 
-python -m targets.thirdparty.wsproto_echo PORT [--max-size BYTES]
+python -m wsspec.targets.thirdparty.wsproto_echo PORT [--max-size BYTES]
 
 Every path is a WebSocket endpoint that echoes text and binary messages with
 their type. wsproto leaves the I/O to the application, so this module does

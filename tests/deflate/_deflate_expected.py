@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.test_deflate import INVALID_OFFERS, SIZES
+from wsspec.conformance.test_deflate import INVALID_OFFERS, SIZES
 
 #: the parameter sets of Autobahn 13.x, by the name in the case ids.
 PARAMETER_SETS = ("default", "no-context", "window-8", "window-15", "no-context-window-8",

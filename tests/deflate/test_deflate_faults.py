@@ -8,8 +8,7 @@ from collections.abc import Callable
 import pytest
 from _deflate_expected import DECLINED_WINDOW_8, NO_CONTEXT, UNCOMPRESSED
 from conftest import Run, server_cmd
-
-from targets.profiles import REFERENCE_PROFILE
+from wsspec.targets.profiles import REFERENCE_PROFILE
 
 Runner = Callable[..., Run]
 
@@ -43,7 +42,7 @@ def reference_verdicts(ids: set[str]) -> dict[str, str]:
 
 @pytest.mark.parametrize("fault", list(EXPECTED))
 def test_fault_is_caught_by_its_cases(run_in: Runner, fault: str) -> None:
-    cmd = server_cmd("targets.faulty", "--fault", fault, "--port", "{port}",
+    cmd = server_cmd("wsspec.targets.faulty", "--fault", fault, "--port", "{port}",
                      "--profile", str(REFERENCE_PROFILE))
     run = run_in(f"--target-cmd={cmd}", f"--target-profile={REFERENCE_PROFILE}",
                  "-m", "deflate", "--case-timeout=2", timeout=300)
@@ -55,7 +54,7 @@ def test_fault_is_caught_by_its_cases(run_in: Runner, fault: str) -> None:
 
 
 def test_every_deflate_fault_is_run() -> None:
-    from targets.faulty import FAULTS
+    from wsspec.targets.faulty import FAULTS
 
     assert {name for name in FAULTS if name.startswith(("deflate-", "accept-rsv1-"))} \
         == set(EXPECTED)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import zlib
 
 import pytest
-
-from conformance._deflate_data import (
+from wsspec.conformance._deflate_data import (
     CORPORA,
     CORPUS_SIZE,
     Corpus,
@@ -14,9 +13,9 @@ from conformance._deflate_data import (
     messages,
     window_probe,
 )
-from conformance._deflate_support import window_problem
-from conformance.test_deflate import message_count
-from harness.protocol.deflate import Deflater, compress_variant
+from wsspec.conformance._deflate_support import window_problem
+from wsspec.conformance.test_deflate import message_count
+from wsspec.protocol.deflate import Deflater, compress_variant
 
 
 @pytest.mark.parametrize("corpus", CORPORA, ids=lambda c: c.name)

@@ -27,7 +27,7 @@ FAILS_BEFORE_ECHO = {
 
 
 def test_websockets_server_with_compression(run_in: Runner) -> None:
-    cmd = server_cmd("targets.thirdparty.websockets_echo", "{port}", "--deflate",
+    cmd = server_cmd("wsspec.targets.thirdparty.websockets_echo", "{port}", "--deflate",
                      "--max-size", "1048576")
     run = run_in(f"--target-cmd={cmd}", f"--target-profile={PROFILE}", "-m", "deflate",
                  timeout=300)

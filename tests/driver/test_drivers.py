@@ -12,8 +12,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
-
-from harness.driver import (
+from wsspec.driver import (
     DRIVERS,
     READ_CHUNK,
     ConnectFailed,
@@ -24,7 +23,7 @@ from harness.driver import (
     make_driver,
     run_with,
 )
-from harness.wirelog import WireLog
+from wsspec.wirelog import WireLog
 
 from . import servers
 from .servers import LoopbackServer

@@ -6,14 +6,13 @@ import time
 from pathlib import Path
 
 import pytest
-
-from harness.fuzz import strategies as ws
-from harness.fuzz.campaign import CampaignResult, run_campaign
-from harness.fuzz.runner import Outcome
-from harness.fuzz.script import Conversation
-from harness.fuzz.settings import FuzzOptionError, parse_options
-from harness.protocol.frames import Opcode
-from harness.verdicts import CaseRecord, HarnessError, Verdict
+from wsspec.fuzz import strategies as ws
+from wsspec.fuzz.campaign import CampaignResult, run_campaign
+from wsspec.fuzz.runner import Outcome
+from wsspec.fuzz.script import Conversation
+from wsspec.fuzz.settings import FuzzOptionError, parse_options
+from wsspec.protocol.frames import Opcode
+from wsspec.verdicts import CaseRecord, HarnessError, Verdict
 
 STRATEGY = ws.conversations(ws.message_steps())
 

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from conftest import Run, run_tool, server_cmd, slow_enabled
 
-FAULTY = "targets.faulty"
-FUZZ_FAULTY = "targets.faulty.fuzz_targets"
+FAULTY = "wsspec.targets.faulty"
+FUZZ_FAULTY = "wsspec.targets.faulty.fuzz_targets"
 
 #: fault → (module serving it, the case that finds it, the most frames its shrunk example has).
 FAULTS: dict[str, tuple[str, str, int]] = {
@@ -131,7 +131,7 @@ def test_replay_reproduces_from_a_fresh_process(runs: dict[str, Run]) -> None:
     recorded = json.loads(path.read_text())
     assert f"expected: {recorded['expected']}" in replay.output
     fixed = run_tool(["wsspec", "replay", str(path),
-                      f"--target-cmd={server_cmd('targets.reference', '--port', '{port}')}"],
+                      f"--target-cmd={server_cmd('wsspec.targets.reference', '--port', '{port}')}"],
                      run.cwd, 60.0)
     assert fixed.returncode == 0, fixed.output
     assert "did not reproduce" in fixed.output

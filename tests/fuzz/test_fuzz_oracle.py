@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-from conformance._utf8_sequences import SEQUENCES
-from conformance.test_close import INVALID_CODES, INVALID_REASONS, VALID_CODES, row_names
-from conformance.test_deflate import INVALID_DATA
-from conformance.test_framing import NON_MINIMAL, payload_of
-from conformance.test_utf8 import (
+from wsspec.conformance._utf8_sequences import SEQUENCES
+from wsspec.conformance.test_close import INVALID_CODES, INVALID_REASONS, VALID_CODES, row_names
+from wsspec.conformance.test_deflate import INVALID_DATA
+from wsspec.conformance.test_framing import NON_MINIMAL, payload_of
+from wsspec.conformance.test_utf8 import (
     BEYOND_UNICODE_INSIDE,
     FAIL_FAST,
     MODES,
@@ -16,15 +15,15 @@ from conformance.test_utf8 import (
     every_byte,
     split_at,
 )
-from harness.fuzz.oracle import EndingKind, predict, worse
-from harness.protocol.close import (
+from wsspec.fuzz.oracle import EndingKind, predict, worse
+from wsspec.protocol.close import (
     encode_close_payload,
     is_beyond_rfc6455_ranges,
     is_registered_after_rfc6455,
 )
-from harness.protocol.deflate import DeflateParams, compress_variant
-from harness.protocol.errors import Violation
-from harness.protocol.frames import Frame, LengthForm, Opcode
+from wsspec.protocol.deflate import DeflateParams, compress_variant
+from wsspec.protocol.errors import Violation
+from wsspec.protocol.frames import Frame, LengthForm, Opcode
 
 KEY = b"\x37\xfa\x21\x3d"
 

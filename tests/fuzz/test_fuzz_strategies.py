@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
-
-from harness.fuzz import strategies as ws
-from harness.fuzz.oracle import EndingKind, predict
-from harness.fuzz.script import Conversation, HandshakeProbe
-from harness.protocol.frames import Opcode
-from harness.protocol.handshake import RequestParser, build_request, check_request
+from wsspec.fuzz import strategies as ws
+from wsspec.fuzz.oracle import EndingKind, predict
+from wsspec.fuzz.script import Conversation, HandshakeProbe
+from wsspec.protocol.frames import Opcode
+from wsspec.protocol.handshake import RequestParser, build_request, check_request
 
 FAST = settings(max_examples=60, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow])

@@ -6,8 +6,7 @@ import re
 import sys
 
 from conftest import REPO
-
-from harness.profile import load_profile, parse_profile
+from wsspec.profile import load_profile, parse_profile
 
 CHAT = REPO / "targets" / "examples" / "chat"
 

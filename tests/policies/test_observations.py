@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 import trio
-
-from harness.conversation import Client, ConcurrentObservations, Target, gather
-from harness.driver import run_with
-from harness.verdicts import CaseFailed, CaseRecord, Verdict
+from wsspec.conversation import Client, ConcurrentObservations, Target, gather
+from wsspec.driver import run_with
+from wsspec.verdicts import CaseFailed, CaseRecord, Verdict
 
 DRIVERS = ["asyncio", "trio"]
 

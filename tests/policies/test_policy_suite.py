@@ -164,7 +164,7 @@ def test_fault_fails_exactly_its_cases(reference_runs: dict[Path, dict[str, str]
 
 
 def test_every_policy_fault_is_in_the_matrix() -> None:
-    from targets.faulty import FAULTS
+    from wsspec.targets.faulty import FAULTS
 
     policy_faults = {name for name in FAULTS if name.startswith(
         ("auth-", "origin-", "subprotocol-", "heartbeat-", "limit-", "handshake-timeout-"))}
@@ -172,7 +172,7 @@ def test_every_policy_fault_is_in_the_matrix() -> None:
 
 
 def test_chat_example_passes_the_policy_sections(tmp_path: Path) -> None:
-    command = server_cmd("targets.examples.chat.server", "--port", "{port}")
+    command = server_cmd("wsspec.targets.examples.chat.server", "--port", "{port}")
     run = run_suite(tmp_path, CHAT, command=command, path="/chat",
                     selection=f"({' or '.join(POLICY)}) and not slow")
     verdicts = verdicts_of(run)

@@ -1,4 +1,4 @@
-"""harness.tokens: each token differs from a valid one only where its name says."""
+"""wsspec.tokens: each token differs from a valid one only where its name says."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import time
 
 import jwt
 import pytest
-
-from harness import tokens
-from harness.profile import AuthPolicy
-from targets.reference.auth import token_is_valid
+from wsspec import tokens
+from wsspec.profile import AuthPolicy
+from wsspec.targets.reference.auth import token_is_valid
 
 SECRET = "tokens-test-secret-" + "0123456789abcdef" * 3  # 66 bytes: enough for HS512
 JWT = AuthPolicy(jwt_secret=SECRET, audience="wsspec", issuer="suite")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from harness.protocol import (
+from wsspec.protocol import (
     CLOSE_CODE_NAMES,
     CloseCodeKind,
     CloseInfo,
@@ -17,7 +16,7 @@ from harness.protocol import (
     is_valid_on_wire,
     parse_close_payload,
 )
-from harness.protocol.close import is_beyond_rfc6455_ranges, is_registered_after_rfc6455
+from wsspec.protocol.close import is_beyond_rfc6455_ranges, is_registered_after_rfc6455
 
 VALID, RESERVED, INVALID = CloseCodeKind.VALID, CloseCodeKind.RESERVED, CloseCodeKind.INVALID
 

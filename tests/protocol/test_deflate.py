@@ -1,4 +1,4 @@
-"""Proofs for harness.protocol.deflate: RFC 7692 negotiation both ways, a bounded inflater."""
+"""Proofs for wsspec.protocol.deflate: RFC 7692 negotiation both ways, a bounded inflater."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.frames import Frame, Opcode
-
-from harness.protocol.deflate import (
+from wsspec.protocol.deflate import (
     DeflateOffer,
     DeflateParams,
     Deflater,
@@ -25,7 +24,7 @@ from harness.protocol.deflate import (
     deflate_bomb,
     negotiate,
 )
-from harness.protocol.errors import HandshakeViolation, ProtocolViolation, Violation
+from wsspec.protocol.errors import HandshakeViolation, ProtocolViolation, Violation
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -16,8 +16,7 @@ from websockets.frames import Close as WsClose
 from websockets.frames import Frame as WsFrame
 from websockets.streams import StreamReader
 from wsproto.frame_protocol import FrameProtocol, ParseFailed
-
-from harness.protocol import (
+from wsspec.protocol import (
     Frame,
     FrameParser,
     LengthForm,

@@ -7,8 +7,7 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from harness.protocol import (
+from wsspec.protocol import (
     Frame,
     FrameParser,
     LengthForm,

@@ -8,8 +8,7 @@ import zlib
 
 from hypothesis import given
 from hypothesis import strategies as st
-
-from harness.protocol import (
+from wsspec.protocol import (
     Frame,
     FrameParser,
     LengthForm,

@@ -1,4 +1,4 @@
-"""Proofs for harness.protocol.handshake: RFC 6455 §4 on both sides, parsers that never crash."""
+"""Proofs for wsspec.protocol.handshake: RFC 6455 §4 on both sides, parsers that never crash."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ import websockets.utils
 import wsproto.utilities
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from harness.protocol.errors import HandshakeViolation
-from harness.protocol.handshake import (
+from wsspec.protocol.errors import HandshakeViolation
+from wsspec.protocol.handshake import (
     GUID,
     HandshakeRequest,
     HandshakeResponse,

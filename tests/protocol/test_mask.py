@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from harness.protocol import HAS_SPEEDUP, apply_mask, apply_mask_pure
+from wsspec.protocol import HAS_SPEEDUP, apply_mask, apply_mask_pure
 
 MASKERS = [pytest.param(apply_mask, id="apply_mask"), pytest.param(apply_mask_pure, id="pure")]
 

@@ -7,8 +7,7 @@ import zlib
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from harness.protocol import (
+from wsspec.protocol import (
     Frame,
     FrameParser,
     Message,
@@ -208,7 +207,7 @@ def test_compressed_messages_with_context_takeover():
 
 @pytest.mark.parametrize("no_context_takeover", [False, True])
 def test_receiver_with_the_permessage_deflate_inflater(no_context_takeover):
-    deflate = pytest.importorskip("harness.protocol.deflate")
+    deflate = pytest.importorskip("wsspec.protocol.deflate")
     receiver = Receiver(decompressor=deflate.Inflater(no_context_takeover=no_context_takeover))
     deflater = zlib.compressobj(wbits=-15)
     wire = b""

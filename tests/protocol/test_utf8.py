@@ -7,8 +7,7 @@ import codecs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from harness.protocol import Utf8Validator, is_valid_utf8
+from wsspec.protocol import Utf8Validator, is_valid_utf8
 
 # Well-formed UTF-8 byte sequences, Unicode 15 Table 3-7: for each range of
 # lead bytes, the ranges its continuation bytes must fall in. An oracle

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from harness.cases import SECTIONS
-from harness.verdicts import Verdict
+from wsspec.cases import SECTIONS
+from wsspec.verdicts import Verdict
 
 HANDSHAKE_OUT = (b"GET / HTTP/1.1\r\nHost: 127.0.0.1:9001\r\nUpgrade: websocket\r\n"
                  b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import server_cmd
-
-from harness.compare import compare_text, load_reports, render_compare_html
+from wsspec.compare import compare_text, load_reports, render_compare_html
 
 
 def _report(path: Path, url: str, verdicts: dict[str, str]) -> Path:
@@ -51,7 +50,7 @@ def test_the_command_compares_real_runs(run_in: Any) -> None:
     cases = "framing.echo.binary or close.normal.1000"
     good = run_in("--target=reference", "-k", cases, "--report-dir=good")
     assert good.returncode == 0, good.output
-    cmd = server_cmd("targets.reference", "--port", "{port}", "--fault", "corrupt-echo")
+    cmd = server_cmd("wsspec.targets.reference", "--port", "{port}", "--fault", "corrupt-echo")
     bad = run_in(f"--target-cmd={cmd}", "--case-timeout=1", "-k", cases, "--report-dir=bad")
     assert bad.returncode == 1
     bad.report("bad")  # schema-validated

@@ -7,7 +7,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from harness.pcap import SERVER_PORT, pcap_bytes
+from wsspec.pcap import SERVER_PORT, pcap_bytes
 
 
 def read_pcap(data: bytes) -> list[dict[str, Any]]:
@@ -77,7 +77,7 @@ def test_a_real_run_writes_one_capture_per_case(run_in: Any) -> None:
 def test_failed_only_captures_only_failed_cases(run_in: Any) -> None:
     from conftest import server_cmd
 
-    cmd = server_cmd("targets.reference", "--port", "{port}", "--fault", "corrupt-echo")
+    cmd = server_cmd("wsspec.targets.reference", "--port", "{port}", "--fault", "corrupt-echo")
     run = run_in("wsspec", "--target-cmd", cmd, "--timeout", "1", "-k",
                  "framing.echo.binary or close.normal.1000", "--pcap=failed")
     assert run.returncode == 1

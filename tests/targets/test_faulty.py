@@ -18,14 +18,13 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidHandshake
-
-from harness.protocol.close import encode_close_payload
-from harness.protocol.errors import ProtocolViolation, Violation
-from harness.protocol.frames import Frame, FrameParser, Opcode, encode_frame
-from harness.protocol.handshake import HandshakeResponse, ResponseParser, build_request
-from targets.faulty import FAULTS, behaviour_with
-from targets.reference import RunningServer, run_in_thread
-from targets.reference.server import Behaviour
+from wsspec.protocol.close import encode_close_payload
+from wsspec.protocol.errors import ProtocolViolation, Violation
+from wsspec.protocol.frames import Frame, FrameParser, Opcode, encode_frame
+from wsspec.protocol.handshake import HandshakeResponse, ResponseParser, build_request
+from wsspec.targets.faulty import FAULTS, behaviour_with
+from wsspec.targets.reference import RunningServer, run_in_thread
+from wsspec.targets.reference.server import Behaviour
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 3.0
@@ -249,7 +248,7 @@ def test_unknown_fault_is_refused() -> None:
 
 def test_cli_lists_faults_and_requires_one() -> None:
     listed = subprocess.run(
-        [sys.executable, "-m", "targets.faulty", "--list"],
+        [sys.executable, "-m", "wsspec.targets.faulty", "--list"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -258,7 +257,7 @@ def test_cli_lists_faults_and_requires_one() -> None:
     assert listed.returncode == 0
     assert {line.split()[0] for line in listed.stdout.splitlines()} == set(FAULTS)
     missing = subprocess.run(
-        [sys.executable, "-m", "targets.faulty", "--port", "0"],
+        [sys.executable, "-m", "wsspec.targets.faulty", "--port", "0"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -22,9 +22,8 @@ import jwt
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
-
-from harness import credentials
-from harness.profile import (
+from wsspec import credentials
+from wsspec.profile import (
     AuthPolicy,
     DeflatePolicy,
     HeartbeatPolicy,
@@ -33,17 +32,17 @@ from harness.profile import (
     TargetProfile,
     load_profile,
 )
-from harness.protocol.close import encode_close_payload, parse_close_payload
-from harness.protocol.frames import Frame, FrameParser, Opcode, encode_frame
-from harness.protocol.handshake import (
+from wsspec.protocol.close import encode_close_payload, parse_close_payload
+from wsspec.protocol.frames import Frame, FrameParser, Opcode, encode_frame
+from wsspec.protocol.handshake import (
     HandshakeRequest,
     HandshakeResponse,
     ResponseParser,
     build_request,
     check_response,
 )
-from targets.reference import RunningServer, run_in_thread
-from targets.reference.auth import SUBPROTOCOL_TOKEN_PREFIX
+from wsspec.targets.reference import RunningServer, run_in_thread
+from wsspec.targets.reference.auth import SUBPROTOCOL_TOKEN_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILES = ROOT / "targets" / "profiles"
@@ -520,7 +519,7 @@ def test_stop_closes_open_connections_with_1001() -> None:
 
 def _cli(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "targets.reference", *args],
+        [sys.executable, "-m", "wsspec.targets.reference", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -34,9 +34,8 @@ from typing import Any
 
 import pytest
 from conftest import REPO, Run, run_tool
-
-from harness.launcher import python_command
-from harness.verdicts import Verdict
+from wsspec.launcher import python_command
+from wsspec.verdicts import Verdict
 
 EXPECTED = Path(__file__).with_name("expected")
 NODE_DIR = REPO / "targets" / "thirdparty" / "node"
@@ -156,10 +155,11 @@ def gorilla_version() -> str:
 
 #: the servers, by the name of their expected-results file.
 SERVERS: dict[str, Callable[[pytest.FixtureRequest], Target]] = {
-    "websockets": lambda _: python_target("targets.thirdparty.websockets_echo", "websockets"),
-    "aiohttp": lambda _: python_target("targets.thirdparty.aiohttp_echo", "aiohttp"),
-    "tornado": lambda _: python_target("targets.thirdparty.tornado_echo", "tornado"),
-    "wsproto": lambda _: python_target("targets.thirdparty.wsproto_echo", "wsproto", "h11"),
+    "websockets": lambda _: python_target("wsspec.targets.thirdparty.websockets_echo",
+                                          "websockets"),
+    "aiohttp": lambda _: python_target("wsspec.targets.thirdparty.aiohttp_echo", "aiohttp"),
+    "tornado": lambda _: python_target("wsspec.targets.thirdparty.tornado_echo", "tornado"),
+    "wsproto": lambda _: python_target("wsspec.targets.thirdparty.wsproto_echo", "wsproto", "h11"),
     "ws": lambda request: request.getfixturevalue("node_target"),
     "gin": lambda request: request.getfixturevalue("gin_target"),
 }

@@ -1,7 +1,7 @@
 """The suite survives hostile targets: a verdict for every case, in bounded time
 and memory, and never a traceback.
 
-Each server of :mod:`targets.hostile` is run with ``python -m targets.hostile
+Each server of :mod:`wsspec.targets.hostile` is run with ``python -m wsspec.targets.hostile
 NAME`` and the suite runs against it (``-n 2``, ``--case-timeout=0.5``) in a
 child process, through a wrapper that reads the peak resident memory of the
 run. The default tier runs a representative subset: the first case of every
@@ -26,8 +26,7 @@ from pathlib import Path
 
 import pytest
 from conftest import load_script, slow_enabled
-
-from targets.hostile import HOSTILE
+from wsspec.targets.hostile import HOSTILE
 
 CASE_TIMEOUT = 0.5
 WORKERS = 2
@@ -128,7 +127,8 @@ def _run(name: str, ids: list[str] | None, profile: Path, cache: Path,
     expectation = EXPECTATIONS[name]
     count = len(ids) if ids is not None else 1100
     bound = STARTUP + count * PER_CASE / WORKERS
-    target = [f"--target-cmd={km.python_cmd('-m', 'targets.hostile', name, '--port', '{port}')}",
+    command = km.python_cmd('-m', 'wsspec.targets.hostile', name, '--port', '{port}')
+    target = [f"--target-cmd={command}",
               f"--target={expectation.scheme}://127.0.0.1:{{port}}/",
               f"--target-profile={profile}"]
     if expectation.scheme == "wss":

@@ -2,7 +2,7 @@
 
 Regenerating the page runs the suite once per fault (minutes), so this test
 does not check the page is current; it checks that it names every fault of
-:data:`targets.faulty.FAULTS`, each with its own section, and that the
+:data:`wsspec.targets.faulty.FAULTS`, each with its own section, and that the
 generator's rendering and catch rule work on a small made-up matrix.
 """
 
@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 
 from conftest import REPO, load_script
-
-from targets.faulty import FAULTS
+from wsspec.targets.faulty import FAULTS
 
 DOC = REPO / "docs" / "kill-matrix.md"
 

@@ -2,7 +2,7 @@
 breaks, and by no others.
 
 Each run starts the reference server with one or more faults of
-:data:`targets.faulty.FAULTS` (``python -m targets.reference --fault NAME``) and
+:data:`wsspec.targets.faulty.FAULTS` (``python -m wsspec.targets.reference --fault NAME``) and
 runs the sections where the fault shows, plus sections it must leave alone, in a
 child process (``--case-timeout=1``, no ``slow`` cases). For every fault of the
 run, each case matching its ``catches`` patterns must get the expected verdict
@@ -25,8 +25,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, load_script
-
-from targets.faulty import FAULTS
+from wsspec.targets.faulty import FAULTS
 
 km = load_script("kill_matrix")
 

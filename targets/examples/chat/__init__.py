@@ -1,4 +1,4 @@
 """A small chat server on the ``websockets`` library, with its wsspec profile.
 
-See ``README.md`` in this folder, and :mod:`targets.examples.chat.server`.
+See ``README.md`` in this folder, and :mod:`wsspec.targets.examples.chat.server`.
 """

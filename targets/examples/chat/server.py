@@ -1,6 +1,6 @@
 """A chat server as application authors write them, on ``websockets`` (asyncio).
 
-    python -m targets.examples.chat.server --port 8765
+    python -m wsspec.targets.examples.chat.server --port 8765
 
 What it does, and what ``profile.toml`` next to it declares:
 
