@@ -8,7 +8,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from wsspec.conversation import Client, Connection, HandshakeResult
+from wsspec.dsl import Client, Connection, HandshakeResult
 from wsspec.protocol.deflate import (
     DeflateOffer,
     DeflateParams,

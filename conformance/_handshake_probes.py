@@ -12,8 +12,8 @@ from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
 
 import h11
-from wsspec.conversation import Client, Connection, HandshakeResult, frame_entry
 from wsspec.driver.base import Driver, DriverError, StreamEnd
+from wsspec.dsl import Client, Connection, HandshakeResult
 from wsspec.protocol.errors import HandshakeViolation
 from wsspec.protocol.frames import Frame, Opcode, encode_frame
 from wsspec.protocol.handshake import (
@@ -25,6 +25,7 @@ from wsspec.protocol.handshake import (
 )
 from wsspec.protocol.messages import Message
 from wsspec.verdicts import CaseFailed, Verdict
+from wsspec.wirelog import frame_entry
 
 #: Header fields RFC 9110 requires in a refusal with this status: a 405 names
 #: the allowed methods (15.5.6), a 426 the protocol to upgrade to (15.5.22).

@@ -42,7 +42,7 @@ from urllib.parse import quote
 import pytest
 from wsspec import credentials, tokens
 from wsspec.cases import case
-from wsspec.conversation import Client, HandshakeResult, expect_refused_before_upgrade
+from wsspec.dsl import Client, HandshakeResult
 from wsspec.profile import AUTH_SCHEMES, AuthPolicy
 from wsspec.protocol.handshake import TOKEN_RE, HandshakeRequest
 from wsspec.verdicts import CaseFailed, Verdict, unsupported
@@ -90,8 +90,8 @@ async def expect_auth_refusal(client: Client, request: HandshakeRequest,
                               token: str = "") -> HandshakeResult:
     """Refused before the upgrade with one of ``reject_status``; nothing leaked."""
     auth = policy(client)
-    return await expect_refused_before_upgrade(client, request, statuses=auth.reject_status,
-                                               rule=RULE, secrets=secrets(auth, token))
+    return await client.expect_refused(request, statuses=auth.reject_status, rule=RULE,
+                                       policy=True, secrets=secrets(auth, token))
 
 
 # -- a valid token is accepted -------------------------------------------------------

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import pytest
 from wsspec.cases import case
-from wsspec.conversation import Client, Connection
 from wsspec.driver.base import StreamEnd
+from wsspec.dsl import Client, Connection, describe_close, describe_event
 from wsspec.protocol.close import (
     CloseCodeKind,
     CloseInfo,
@@ -40,16 +40,16 @@ async def expect_close_reply(ws: Connection, codes: tuple[int | None, ...]) -> C
                "(RFC6455 5.5.1)"
     event = await next_after_close(ws)
     if not isinstance(event, Frame) or event.opcode != Opcode.CLOSE:
-        raise CaseFailed(expected, _show(event, ws.client.timeout), ws.wirelog.tail())
+        raise CaseFailed(expected, describe_event(event, ws.client.timeout), ws.wirelog.tail())
     info = ws.close_received or CloseInfo(None)
     if info.code not in codes:
         ws.record.downgrade(
             Verdict.NON_STRICT,
-            f"close answered with {_describe(info)}; the code received is usually echoed "
+            f"close answered with {describe_close(info)}; the code received is usually echoed "
             "(RFC6455 5.5.1)",
         )
     await ws.expect_tcp_close()
-    ws.record.observe(expected, f"close frame {_describe(info)}, then TCP close")
+    ws.record.observe(expected, f"close frame {describe_close(info)}, then TCP close")
     return info
 
 
@@ -74,21 +74,6 @@ def row_names(table: Sequence[tuple[object, ...]]) -> list[str]:
     return [str(row[0]) for row in table]
 
 
-def _describe(info: CloseInfo) -> str:
-    return "without a code" if info.code is None else f"code {info.code}"
-
-
-def _show(event: Frame | Message | StreamEnd | None, wait: float) -> str:
-    if event is None:
-        return f"nothing within {wait:g} s"
-    if isinstance(event, StreamEnd):
-        return f"TCP connection ended ({event.value}) without a close frame"
-    if isinstance(event, Message):
-        kind = "text" if event.opcode == Opcode.TEXT else "binary"
-        return f"{kind} message of {len(event.data)} bytes"
-    return event.describe()
-
-
 # -- answering a close ----------------------------------------------------------
 
 
@@ -106,7 +91,8 @@ async def test_close_is_answered(client: Client) -> None:
     await ws.expect_echo("Hello World!")
     info = await ws.close(1000)
     client.record.observe("the message echoed, then a close frame answering 1000, then TCP close "
-                          "(RFC6455 5.5.1)", f"echoed, close frame {_describe(info)}, TCP close")
+                          "(RFC6455 5.5.1)",
+                          f"echoed, close frame {describe_close(info)}, TCP close")
 
 
 ANSWERED_PAYLOADS = [
@@ -190,7 +176,7 @@ async def test_valid_close_code_is_answered(client: Client, code: int,
         return
     info = await ws.close(code)
     client.record.observe(f"a close frame with {code} or 1000, then TCP close (RFC6455 5.5.1)",
-                          f"close frame {_describe(info)}, then TCP close")
+                          f"close frame {describe_close(info)}, then TCP close")
 
 
 # -- close frames that fail the connection --------------------------------------
@@ -389,14 +375,14 @@ async def test_no_data_after_close(client: Client, name: str, size: int,
                 "echo and close frame",
             )
             return
-        raise CaseFailed(expected, _show(event, wait), ws.wirelog.tail())
+        raise CaseFailed(expected, describe_event(event, wait), ws.wirelog.tail())
     info = ws.close_received or CloseInfo(None)
     if info.code != 1000:
-        ws.record.downgrade(Verdict.NON_STRICT,
-                            f"close answered with {_describe(info)}; 1000 was sent (RFC6455 5.5.1)")
+        ws.record.downgrade(Verdict.NON_STRICT, f"close answered with {describe_close(info)}; "
+                            "1000 was sent (RFC6455 5.5.1)")
     await ws.expect_tcp_close()
     client.record.observe(expected, f"{echoed} of {len(sent)} messages echoed, then close frame "
-                          f"{_describe(info)}, then TCP close")
+                          f"{describe_close(info)}, then TCP close")
     if echoed < len(sent):
         client.record.downgrade(
             Verdict.INFORMATIONAL,
@@ -422,7 +408,7 @@ async def test_server_closes_tcp_first(client: Client) -> None:
     event = await next_after_close(ws)
     if not isinstance(event, Frame) or event.opcode != Opcode.CLOSE:
         raise CaseFailed("a close frame answering the client's close (RFC6455 5.5.1)",
-                         _show(event, client.timeout), ws.wirelog.tail())
+                         describe_event(event, client.timeout), ws.wirelog.tail())
     start = ws.driver.clock()
     end = await ws.expect_tcp_close()
     elapsed = ws.driver.clock() - start

@@ -40,12 +40,7 @@ from collections.abc import Callable
 
 import pytest
 from wsspec.cases import case
-from wsspec.conversation import (
-    Client,
-    Connection,
-    expect_failure_after_echo,
-    expect_message_frames,
-)
+from wsspec.dsl import Client, Connection
 from wsspec.protocol.close import CloseInfo, encode_close_payload
 from wsspec.protocol.deflate import (
     CompressVariant,
@@ -309,7 +304,7 @@ async def test_server_no_context_takeover(client: Client, name: str) -> None:
     payloads = []
     for data in (GREETING, GREETING, HELLO + GREETING):
         await ws.send_message(data, compress=params is not None)
-        _, frames = await expect_message_frames(ws, data, rule="RFC7692 7.1.1.1")
+        _, frames = await ws.expect_message_frames(data, rule="RFC7692 7.1.1.1")
         if frames and frames[0].rsv1:
             payloads.append(b"".join(f.payload for f in frames))
     if params is not None:
@@ -367,7 +362,7 @@ async def test_server_window(client: Client, bits: int) -> None:
         return
     data = window_probe()
     await ws.send_message(data)
-    _, frames = await expect_message_frames(ws, data, rule="RFC7692 7.1.2.1")
+    _, frames = await ws.expect_message_frames(data, rule="RFC7692 7.1.2.1")
     payloads = [b"".join(f.payload for f in frames)] if frames and frames[0].rsv1 else []
     problem = window_problem(payloads, window_bits=params.server_max_window_bits,
                              no_context_takeover=params.server_no_context_takeover)
@@ -557,7 +552,7 @@ async def test_misplaced_rsv1(client: Client, where: str) -> None:
     ws, _ = await open_deflate(client, [DeflateOffer()], required=True)
     await ws.send_message(HELLO, compress=True)
     await ws.send_frames([*RSV1_MISPLACED[where](), Frame(Opcode.PING, b"must not be answered")])
-    await expect_failure_after_echo(ws, HELLO, (1002,), rule="RFC7692 6, RFC6455 5.2")
+    await ws.expect_failure_after_echo(HELLO, (1002,), rule="RFC7692 6, RFC6455 5.2")
 
 
 @case(
@@ -573,7 +568,7 @@ async def test_rsv1_without_negotiation(client: Client) -> None:
     await ws.send_message(HELLO)
     await ws.send_frames([Frame(TEXT, compress_variant(HELLO.encode(), "sync"), rsv1=True),
                           Frame(Opcode.PING, b"must not be answered")])
-    await expect_failure_after_echo(ws, HELLO, (1002,), rule="RFC6455 5.2")
+    await ws.expect_failure_after_echo(HELLO, (1002,), rule="RFC6455 5.2")
 
 
 @case(
@@ -750,7 +745,7 @@ async def test_invalid_compressed_data(client: Client, name: str) -> None:
                                required=True)
     await ws.send_message(HELLO, compress=True)
     await ws.send_frame(TEXT, payload, rsv1=True)
-    await expect_failure_after_echo(ws, HELLO, codes, rule="RFC6455 10.7, 8.1")
+    await ws.expect_failure_after_echo(HELLO, codes, rule="RFC6455 10.7, 8.1")
 
 
 # =============================================================================

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 from wsspec.cases import case
-from wsspec.conversation import Client, Connection, send_piecewise
+from wsspec.dsl import Client, Connection
 from wsspec.protocol.close import encode_close_payload
 from wsspec.protocol.frames import Frame, Opcode
 from wsspec.verdicts import Verdict
@@ -31,11 +31,11 @@ CHOPS = ("one-write", "write-per-frame", "write-per-byte")
 async def send_chopped(ws: Connection, frames: Sequence[Frame], chop: str) -> None:
     """Write ``frames`` in one TCP write, one write per frame, or one per byte
     (the last two stop once the server has closed, see
-    :func:`~wsspec.conversation.send_piecewise`)."""
+    :meth:`~wsspec.dsl.Connection.send_piecewise`)."""
     if chop == "one-write":
         await ws.send_frames(frames)
     else:
-        await send_piecewise(ws, frames, octets=chop == "write-per-byte")
+        await ws.send_piecewise(frames, octets=chop == "write-per-byte")
 
 
 def autobahn_by(*keys: str, table: dict[tuple[str, ...], str]) -> Callable[..., str | None]:

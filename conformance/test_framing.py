@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 from wsspec.cases import case
-from wsspec.conversation import Client
 from wsspec.driver.base import StreamEnd
+from wsspec.dsl import Client, describe_event
 from wsspec.protocol.close import encode_close_payload, parse_close_payload
 from wsspec.protocol.frames import Frame, LengthForm, Opcode
 from wsspec.protocol.messages import Message
@@ -229,7 +229,7 @@ async def test_non_minimal_length_is_accepted_or_refused(client: Client, frame: 
         elif "pong" in awaited and _answers(event, Opcode.PING, b"after"):
             awaited.remove("pong")
         else:
-            raise CaseFailed(expected, _show(event), ws.wirelog.tail())
+            raise CaseFailed(expected, describe_event(event, client.timeout), ws.wirelog.tail())
         if awaited:
             event = await ws.next_event()
     client.record.observe(expected, f"accepted: {answer} came back, and the pong for the ping")
@@ -242,13 +242,3 @@ def _answers(event: Frame | Message | StreamEnd | None, opcode: int, payload: by
         return isinstance(event, Frame) and event.opcode == Opcode.PONG and (
             event.payload == payload)
     return isinstance(event, Message) and event.opcode == opcode and event.data == payload
-
-
-def _show(event: Frame | Message | StreamEnd | None) -> str:
-    if event is None:
-        return "nothing before the deadline"
-    if isinstance(event, Message):
-        return f"a message of {len(event.data)} bytes that differs from the one sent"
-    if isinstance(event, Frame):
-        return event.describe()
-    return str(event)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import strategies as st
 from wsspec.cases import case
-from wsspec.conversation import Target
+from wsspec.dsl import Target
 from wsspec.fuzz import strategies as ws
 from wsspec.fuzz.case import run_fuzz_case
 
@@ -33,7 +33,7 @@ from wsspec.fuzz.case import run_fuzz_case
     "correct 101, and refuses one that does not with a 4xx status, whatever is mutated.",
 )
 def test_handshake_mutations(request: pytest.FixtureRequest, wsspec_target: Target) -> None:
-    from wsspec.conversation import Client
+    from wsspec.dsl import Client
     from wsspec.verdicts import CaseRecord
 
     base = Client(wsspec_target, CaseRecord("", "fuzz", "", "", "", None)).request(

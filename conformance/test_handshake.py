@@ -46,7 +46,7 @@ from dataclasses import replace
 
 import pytest
 from wsspec.cases import case
-from wsspec.conversation import Client
+from wsspec.dsl import Client
 from wsspec.protocol.handshake import generate_key
 from wsspec.protocol.messages import Message
 from wsspec.verdicts import Verdict, unsupported

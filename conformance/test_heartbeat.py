@@ -27,7 +27,7 @@ what it must leave alone:
 
 Every bound is widened by ``--heartbeat-tolerance`` seconds (0.5 by default).
 These cases wait for the server's timers, so they run at once
-(:class:`~wsspec.conversation.ConcurrentObservations`): the section costs
+(:class:`~wsspec.dsl.ConcurrentObservations`): the section costs
 about ``ping_interval + timeout`` plus the tolerance, not five times that.
 """
 
@@ -37,8 +37,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from wsspec.cases import TimerCases, case
-from wsspec.conversation import Client, ConcurrentObservations, Connection, Observation
 from wsspec.driver.base import StreamEnd
+from wsspec.dsl import Client, ConcurrentObservations, Connection, Observation
 from wsspec.profile import HeartbeatPolicy
 from wsspec.protocol.close import parse_close_payload
 from wsspec.protocol.frames import Frame, Opcode

@@ -25,11 +25,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from wsspec.cases import case
-from wsspec.conversation import Client, Connection, frame_entry
 from wsspec.driver.base import StreamEnd
+from wsspec.dsl import Client, Connection
 from wsspec.protocol.close import CloseInfo
 from wsspec.protocol.frames import Frame, Opcode, encode_frame
 from wsspec.verdicts import CaseFailed, Verdict
+from wsspec.wirelog import frame_entry
 
 KiB = 1024
 MiB = 1024 * KiB

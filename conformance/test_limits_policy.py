@@ -29,15 +29,15 @@ handshake, or sends it one byte at a time, is dropped within the deadline (plus
 ``--heartbeat-tolerance``); an HTTP refusal such as 408 counts as dropped. The
 slow client sends a byte every quarter of the deadline (at most every second),
 so a server that restarts its deadline on every byte never drops it. These two
-cases run at once (:class:`~wsspec.conversation.ConcurrentObservations`).
+cases run at once (:class:`~wsspec.dsl.ConcurrentObservations`).
 """
 
 from __future__ import annotations
 
 import pytest
 from wsspec.cases import TimerCases, case
-from wsspec.conversation import Client, ConcurrentObservations, Connection, Observation
 from wsspec.driver.base import StreamEnd
+from wsspec.dsl import Client, ConcurrentObservations, Connection, Observation
 from wsspec.protocol.close import CloseInfo, parse_close_payload
 from wsspec.protocol.errors import HandshakeViolation
 from wsspec.protocol.frames import Frame, Opcode, encode_frame

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from wsspec.cases import case
-from wsspec.conversation import Client
+from wsspec.dsl import Client
 from wsspec.verdicts import unsupported
 
 #: Size of the messages of the fragment-size table (bytes).

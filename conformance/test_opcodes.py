@@ -14,12 +14,7 @@ from __future__ import annotations
 
 import pytest
 from wsspec.cases import case
-from wsspec.conversation import (
-    Client,
-    expect_failure_after_echo,
-    send_frames,
-    send_piecewise,
-)
+from wsspec.dsl import Client
 from wsspec.protocol.frames import Frame, Opcode
 
 RESERVED_NON_CONTROL = (0x3, 0x4, 0x5, 0x6, 0x7)
@@ -71,7 +66,7 @@ async def test_reserved_opcode_fails_connection(client: Client, opcode: int,
     else:
         frames = [Frame(opcode, VARIANTS[variant][0]), _PING]
     ws = await client.open()
-    await send_frames(ws, frames)
+    await ws.send_frames(frames)
     await ws.expect_failure((1002,), rule="RFC6455 5.2, 7.1.7")
 
 
@@ -84,6 +79,6 @@ async def test_reserved_opcode_after_message_fails_connection(client: Client, op
     payload, _, octets = VARIANTS[variant]
     frames = [Frame(Opcode.TEXT, HELLO), Frame(opcode, payload), _PING]
     ws = await client.open()
-    # octet by octet, writing stops once the server has closed (see send_piecewise)
-    await (send_piecewise(ws, frames, octets=True) if octets else send_frames(ws, frames))
-    await expect_failure_after_echo(ws, HELLO.decode(), (1002,), rule="RFC6455 5.2, 7.1.7")
+    # octet by octet, writing stops once the server has closed (see Connection.send_piecewise)
+    await (ws.send_piecewise(frames, octets=True) if octets else ws.send_frames(frames))
+    await ws.expect_failure_after_echo(HELLO.decode(), (1002,), rule="RFC6455 5.2, 7.1.7")

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from wsspec.cases import case
-from wsspec.conversation import Client, expect_refused_before_upgrade
+from wsspec.dsl import Client
 from wsspec.verdicts import CaseFailed, Verdict, unsupported
 
 RULE = "RFC6455 4.2.2 /origin/, 10.2; profile [origin]"
@@ -99,8 +99,8 @@ def lookalike(client: Client, name: str) -> str:
 
 async def expect_origin_refusal(client: Client, origin: str | None) -> None:
     """Refused with 403 (another 4xx: non-strict), no 101, nothing after."""
-    await expect_refused_before_upgrade(client, client.request(origin=origin),
-                                        statuses=range(400, 500), preferred=(403,), rule=RULE)
+    await client.expect_refused(client.request(origin=origin), statuses=range(400, 500),
+                                rule=RULE, policy=True, preferred=(403,))
 
 
 @case(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from wsspec.cases import case
-from wsspec.conversation import Client, send_frames
+from wsspec.dsl import Client
 from wsspec.protocol.frames import Frame, Opcode
 from wsspec.verdicts import Verdict
 
@@ -122,7 +122,7 @@ async def test_unsolicited_pong_is_ignored(client: Client, pong: str) -> None:
 )
 async def test_unsolicited_pong_then_ping(client: Client) -> None:
     ws = await client.open()
-    await send_frames(ws, [Frame(Opcode.PONG, b"unsolicited pong payload"),
+    await ws.send_frames([Frame(Opcode.PONG, b"unsolicited pong payload"),
                            Frame(Opcode.PING, b"ping payload")])
     await ws.expect_pong(b"ping payload")
     await ws.close()
@@ -143,9 +143,9 @@ async def test_ten_pings_get_ten_pongs(client: Client, writes: str) -> None:
     ws = await client.open()
     if writes == "frame-wise":
         for ping in pings:
-            await send_frames(ws, [ping])
+            await ws.send_frames([ping])
     else:
-        await send_frames(ws, pings, chunks=(1,) if writes == "octets" else None)
+        await ws.send_frames(pings, chunks=(1,) if writes == "octets" else None)
     answered = await ws.expect_pongs([ping.payload for ping in pings])
     if len(answered) < len(pings):
         client.record.downgrade(

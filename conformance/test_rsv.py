@@ -17,13 +17,7 @@ from __future__ import annotations
 
 import pytest
 from wsspec.cases import case
-from wsspec.conversation import (
-    Client,
-    Connection,
-    expect_failure_after_echo,
-    send_frames,
-    send_piecewise,
-)
+from wsspec.dsl import Client, Connection
 from wsspec.protocol.close import encode_close_payload
 from wsspec.protocol.frames import Frame, Opcode
 
@@ -81,11 +75,11 @@ def frames_with_rsv(bits: str, opcode: str) -> list[Frame]:
 async def deliver(ws: Connection, frames: list[Frame], writes: str) -> None:
     """Send ``frames`` in one TCP write, one write each, or one write per octet
     (the last two stop once the server has closed, see
-    :func:`~wsspec.conversation.send_piecewise`)."""
+    :meth:`~wsspec.dsl.Connection.send_piecewise`)."""
     if writes == "one-write":
-        await send_frames(ws, frames)
+        await ws.send_frames(frames)
     else:
-        await send_piecewise(ws, frames, octets=writes == "octets")
+        await ws.send_piecewise(frames, octets=writes == "octets")
 
 
 @pytest.mark.parametrize(("bits", "opcode", "writes"), _ROWS)
@@ -104,4 +98,4 @@ async def test_reserved_bits_fail_connection(client: Client, bits: str, opcode: 
                                              writes: str) -> None:
     ws = await client.open()
     await deliver(ws, frames_with_rsv(bits, opcode), writes)
-    await expect_failure_after_echo(ws, HELLO.decode(), (1002,), rule="RFC6455 5.2, 7.1.7")
+    await ws.expect_failure_after_echo(HELLO.decode(), (1002,), rule="RFC6455 5.2, 7.1.7")

@@ -8,7 +8,7 @@ preference; the server selects one of them, or none, and names it in one
 may appear several times in a request, which is the same as one header
 holding all the values (11.3.4). Every 101 in the suite is already checked
 to name at most one subprotocol, and only an offered one
-(:meth:`wsspec.conversation.Client.open`); the cases here add:
+(:meth:`wsspec.dsl.Client.open`); the cases here add:
 
 * no offer → no ``Sec-WebSocket-Protocol`` in the response;
 * offers of the declared subprotocols, in the declared order, reversed, after
@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 from wsspec.cases import case
-from wsspec.conversation import Client, expect_refused_before_upgrade
+from wsspec.dsl import Client
 from wsspec.protocol.handshake import HandshakeRequest, parse_header_list
 from wsspec.verdicts import CaseFailed, unsupported
 
@@ -169,6 +169,6 @@ async def test_missing_required_subprotocol_is_refused(client: Client, variant: 
                                                        offer: tuple[str, ...]) -> None:
     if not client.profile.subprotocol_required:
         unsupported("the profile does not require a subprotocol")
-    await expect_refused_before_upgrade(
-        client, client.request(subprotocols=offer), statuses=range(400, 500),
+    await client.expect_refused(
+        client.request(subprotocols=offer), statuses=range(400, 500), policy=True,
         rule="RFC6455 4.2.2 /subprotocol/; profile subprotocol_required")

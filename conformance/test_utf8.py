@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import pytest
 from wsspec.cases import case
 from wsspec.conformance._utf8_sequences import KOSME, SEQUENCES, Utf8Sequence
-from wsspec.conversation import Client, Connection
+from wsspec.dsl import Client, Connection
 from wsspec.protocol.frames import Frame, Opcode
 from wsspec.verdicts import Verdict
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pytest
 
 if TYPE_CHECKING:
-    from wsspec.conversation import ConcurrentObservations, Observation, Target
+    from wsspec.dsl import ConcurrentObservations, Observation, Target
 
 #: section names are fixed: add new ones, never rename (DESIGN.md).
 SECTIONS = (
@@ -165,10 +165,12 @@ class TimerCases:
         return batches[self.test_name]
 
     def _select(self, items: Iterable[pytest.Item]) -> ConcurrentObservations:
-        from wsspec.conversation import ConcurrentObservations
+        from wsspec.dsl import ConcurrentObservations
 
-        return ConcurrentObservations.of_selected(items, self.test_name, self.param,
-                                                  self.observations)
+        # A skip inside an observation is its case's result, like a failure.
+        return ConcurrentObservations.of_selected(
+            items, self.test_name, self.param, self.observations,
+            outcomes=(Exception, pytest.skip.Exception))
 
 
 def start_timer_cases(session: pytest.Session, target: Target,

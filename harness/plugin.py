@@ -8,14 +8,13 @@ given; with one, a run that names no paths runs the cases from any directory.
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import importlib
 import inspect
 import os
 import time
 import warnings
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from wsspec.baseline import Baseline, BaselineError, Judgement, load_baseline, tally
 from wsspec.cases import SECTIONS, CaseInfo, case_template, start_timer_cases
+from wsspec.driver import DRIVER_NAMES
 from wsspec.fuzz.settings import OPTIONS as FUZZ_OPTIONS
 from wsspec.fuzz.settings import fuzz_settings
 from wsspec.launcher import LaunchedTarget, LaunchError, launch, probe
@@ -32,12 +32,10 @@ from wsspec.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
 from wsspec.wirelog import WireLog
 
 if TYPE_CHECKING:
-    # The conversation pulls in the whole protocol core and the drivers; a
+    # The DSL pulls in the whole protocol core and the drivers; a
     # plain pytest run that never names a target should not pay for them.
-    from wsspec.conversation import Client, ConcurrentObservations, Target
     from wsspec.driver.base import TLSOptions
-
-DRIVER_NAMES = ("asyncio", "trio")
+    from wsspec.dsl import Client, ConcurrentObservations, Target
 
 REFERENCE = "reference"
 CONFORMANCE_PACKAGE = "wsspec.conformance"
@@ -352,7 +350,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.fixture(scope="session")
 def wsspec_target(request: pytest.FixtureRequest) -> Generator[Target, None, None]:
     """The target of the run: one reference server per worker, or the given URL."""
-    from wsspec.conversation import Target
+    from wsspec.dsl import Target
 
     settings = request.config.stash[SETTINGS_KEY]
     running = None
@@ -382,7 +380,7 @@ def wsspec_target(request: pytest.FixtureRequest) -> Generator[Target, None, Non
 @pytest.fixture
 def client(request: pytest.FixtureRequest, wsspec_target: Target) -> Client:
     """A conversation client for one case; its connections close after the case."""
-    from wsspec.conversation import Client
+    from wsspec.dsl import Client
 
     record = request.node.stash.get(RECORD_KEY, None)
     if record is None:
@@ -429,8 +427,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if not inspect.iscoroutinefunction(pyfuncitem.obj):
         return None
-    from wsspec.conversation import Client
-    from wsspec.driver import run_with
+    from wsspec.driver import DeadlineExceeded, get_runtime
+    from wsspec.dsl import Client
 
     settings = pyfuncitem.config.stash[SETTINGS_KEY]
     names = pyfuncitem._fixtureinfo.argnames
@@ -447,27 +445,16 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
             if isinstance(client_obj, Client):
                 await client_obj.aclose()
 
-    async def guarded() -> None:
-        if settings.driver == "trio":
-            import trio
-
-            try:
-                with trio.fail_after(budget):
-                    await body()
-            except trio.TooSlowError:
-                raise HarnessError(f"case did not finish within {budget:g} s") from None
-        else:
-            try:
-                await asyncio.wait_for(body(), budget)
-            except asyncio.TimeoutError:
-                raise HarnessError(f"case did not finish within {budget:g} s") from None
-
-    run: Callable[[], Coroutine[Any, Any, None]] = guarded
+    verdict: CaseFailed | HarnessError
     try:
-        run_with(settings.driver, run)
+        get_runtime(settings.driver).run(body, timeout=budget)
+    except DeadlineExceeded:
+        verdict = HarnessError(f"case did not finish within {budget:g} s")
     except (CaseFailed, HarnessError) as exc:
-        raise CaseVerdict(exc, str(pyfuncitem.path)) from None
-    return True
+        verdict = exc
+    else:
+        return True
+    raise CaseVerdict(verdict, str(pyfuncitem.path)) from None
 
 
 class CaseVerdict(pytest.fail.Exception):  # type: ignore[misc,name-defined]

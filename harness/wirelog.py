@@ -1,6 +1,6 @@
 """A timestamped record of one case's traffic: raw bytes, parsed frames, events.
 
-Drivers append the bytes they write and read; the conversation appends the
+Drivers append the bytes they write and read; the case DSL appends the
 frames it builds and parses and the events it sees (FIN, reset, deadline). The
 log is capped so a flooding target cannot exhaust memory: it keeps its head
 (the first ``max_entries`` entries or ``max_bytes`` of recorded payload) and,
@@ -15,12 +15,18 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from wsspec.protocol.frames import Frame
 
 Direction = Literal["out", "in", "event"]
 
 #: bytes of each raw chunk kept in the log; the rest is summarised by its length.
 CHUNK_KEEP = 4096
+
+#: frames up to this payload size are logged lazily (see frame_entry).
+_LAZY_ENTRY_PAYLOAD = 4096
 
 
 class WireEntry:
@@ -125,3 +131,19 @@ class WireLog:
             else:
                 lines.append(f"{e.t:8.3f} {e.dir:>5} {e.data}")
         return lines
+
+
+def frame_entry(frame: Frame, declared_length: int | None = None, *, note: str = "",
+                ) -> dict[str, object] | Callable[[], dict[str, object]]:
+    """The wire log record of ``frame`` (``note`` added to its description), for
+    :meth:`WireLog.frame`: for a small frame, made only if the log is read (most
+    entries of a long case are only counted); a large one is made at once, so the
+    log never holds its payload."""
+    def entry() -> dict[str, object]:
+        record = frame.to_dict()
+        record["describe"] = frame.describe() + note
+        if declared_length is not None:
+            record["declared_length"] = declared_length
+        return record
+
+    return entry if len(frame.payload) <= _LAZY_ENTRY_PAYLOAD else entry()

@@ -24,12 +24,15 @@ import asyncio
 import contextlib
 import socket
 import ssl
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar, cast
 
 from wsspec.driver import _shared as shared
 from wsspec.driver.base import READ_CHUNK, ConnectFailed, DriverError, StreamEnd, TLSOptions
+from wsspec.driver.runtime import DeadlineExceeded, Runtime
 from wsspec.wirelog import WireLog
+
+T = TypeVar("T")
 
 #: unread bytes kept before reading pauses.
 _READ_BUFFER_CAP = 4 * READ_CHUNK
@@ -362,3 +365,68 @@ class AsyncioDriver(shared.ConnectOnce):
             if not conn.lost:
                 transport.abort()
             self.wirelog.event(shared.CLOSED_EVENT)
+
+
+class AsyncioRuntime(Runtime):
+    """The suite on asyncio: each :meth:`run` on a loop of its own (``asyncio.run``)."""
+
+    name = "asyncio"
+
+    def _run(self, async_fn: Callable[[], Awaitable[T]]) -> T:
+        async def main() -> T:
+            return await async_fn()
+
+        return asyncio.run(main())
+
+    def connection(self, wirelog: WireLog) -> AsyncioDriver:
+        return AsyncioDriver(wirelog)
+
+    async def within(self, seconds: float, async_fn: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await asyncio.wait_for(async_fn(), seconds)
+        except asyncio.TimeoutError:
+            raise DeadlineExceeded(seconds) from None
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(seconds, 0.0))
+
+    async def run_all(self, calls: Sequence[Callable[[], Awaitable[None]]]) -> None:
+        await asyncio.gather(*(call() for call in calls))
+
+    async def stoppable(self, async_fn: Callable[[], Awaitable[None]],
+                        on_stop: Callable[[Callable[[], None]], None]) -> None:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        stopped = False
+
+        def stop() -> None:
+            nonlocal stopped
+            stopped = True
+            loop.call_soon_threadsafe(task.cancel)
+
+        on_stop(stop)
+        try:
+            await async_fn()
+        except asyncio.CancelledError:
+            if not stopped:
+                raise
+
+    async def wait_wake(self, on_wake: Callable[[Callable[[], None]], None]) -> None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+
+        def settle() -> None:
+            if not future.done():
+                future.set_result(None)
+
+        def wake() -> None:
+            # RuntimeError: that loop is closed, nobody waits any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(settle)
+
+        on_wake(wake)
+        await future
+
+
+RUNTIME = AsyncioRuntime()

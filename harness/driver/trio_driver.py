@@ -25,14 +25,19 @@ at the TCP level that is what it is.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import trio
 from wsspec.driver import _shared as shared
 from wsspec.driver.base import READ_CHUNK, ConnectFailed, DriverError, StreamEnd, TLSOptions
+from wsspec.driver.runtime import DeadlineExceeded, Runtime
 from wsspec.wirelog import WireLog
+
+T = TypeVar("T")
 
 
 class _WriteGuard(trio.abc.Stream):
@@ -257,3 +262,49 @@ class TrioDriver(shared.ConnectOnce):
         finally:
             await trio.aclose_forcefully(stream)
             self.wirelog.event(shared.CLOSED_EVENT)
+
+
+class TrioRuntime(Runtime):
+    """The suite on trio: each :meth:`run` is a ``trio.run``."""
+
+    name = "trio"
+
+    def _run(self, async_fn: Callable[[], Awaitable[T]]) -> T:
+        return trio.run(async_fn)
+
+    def connection(self, wirelog: WireLog) -> TrioDriver:
+        return TrioDriver(wirelog)
+
+    async def within(self, seconds: float, async_fn: Callable[[], Awaitable[T]]) -> T:
+        with trio.move_on_after(seconds):
+            return await async_fn()
+        raise DeadlineExceeded(seconds)
+
+    async def sleep(self, seconds: float) -> None:
+        await trio.sleep(max(seconds, 0.0))
+
+    async def run_all(self, calls: Sequence[Callable[[], Awaitable[None]]]) -> None:
+        async with trio.open_nursery() as nursery:
+            for call in calls:
+                nursery.start_soon(call)
+
+    async def stoppable(self, async_fn: Callable[[], Awaitable[None]],
+                        on_stop: Callable[[Callable[[], None]], None]) -> None:
+        token = trio.lowlevel.current_trio_token()
+        with trio.CancelScope() as scope:
+            on_stop(lambda: token.run_sync_soon(scope.cancel))
+            await async_fn()
+
+    async def wait_wake(self, on_wake: Callable[[Callable[[], None]], None]) -> None:
+        token = trio.lowlevel.current_trio_token()
+        event = trio.Event()
+
+        def wake() -> None:
+            with contextlib.suppress(trio.RunFinishedError):
+                token.run_sync_soon(event.set)
+
+        on_wake(wake)
+        await event.wait()
+
+
+RUNTIME = TrioRuntime()

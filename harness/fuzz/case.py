@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from wsspec.conversation import Target
+from wsspec.dsl import Target
 from wsspec.protocol.frames import Opcode, encode_frame
 from wsspec.verdicts import CaseFailed, CaseRecord, Verdict
 

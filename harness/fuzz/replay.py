@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from wsspec.driver import DRIVER_NAMES
 from wsspec.verdicts import CaseRecord, HarnessError, Verdict
 from wsspec.wirelog import WireLog
 
@@ -122,7 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--target-cmd", metavar="CMD",
                         help="start the target with CMD ({port} is a free port)")
     parser.add_argument("--profile", metavar="FILE", help="the target profile (TOML)")
-    parser.add_argument("--driver", metavar="NAME", help="asyncio or trio")
+    parser.add_argument("--driver", metavar="NAME", choices=DRIVER_NAMES,
+                        help=f"the I/O driver: {' or '.join(DRIVER_NAMES)} (default: as recorded)")
     parser.add_argument("--timeout", metavar="S", type=float,
                         help="seconds each wait may take (default: as recorded)")
     return parser
@@ -151,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _replay(args: argparse.Namespace, document: dict[str, Any], example: Example,
             recorded: dict[str, Any]) -> int:
-    from wsspec.conversation import Target
+    from wsspec.dsl import Target
     from wsspec.launcher import LaunchError, launch
     from wsspec.profile import ProfileError, TargetProfile, load_profile
 

@@ -43,18 +43,17 @@ key), so a replay puts the same bytes on the wire.
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from wsspec.conversation import Client, Connection, Target, frame_entry
-from wsspec.driver import run_with
+from wsspec.driver import DeadlineExceeded, get_runtime
 from wsspec.driver.base import StreamEnd
+from wsspec.dsl import Client, Connection, Target, describe_event
 from wsspec.protocol.close import encode_close_payload, parse_close_payload
 from wsspec.protocol.deflate import DeflateOffer
 from wsspec.protocol.errors import HandshakeViolation
-from wsspec.protocol.frames import Frame, Opcode, opcode_name
+from wsspec.protocol.frames import Frame, Opcode
 from wsspec.protocol.handshake import (
     HandshakeRequest,
     RequestParser,
@@ -63,6 +62,7 @@ from wsspec.protocol.handshake import (
 )
 from wsspec.protocol.messages import Message
 from wsspec.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
+from wsspec.wirelog import frame_entry
 
 from .oracle import Ending, EndingKind, Expectation, Grade, Reaction, predict
 from .script import Conversation, HandshakeProbe, Step
@@ -114,20 +114,6 @@ class _Mismatch(Exception):
         self.observed = observed
 
 
-def _show_event(event: Frame | Message | StreamEnd | None, wait: float) -> str:
-    if event is None:
-        return f"nothing within {wait:g} s"
-    if isinstance(event, StreamEnd):
-        return "the TCP connection closed" if event is StreamEnd.FIN else "the connection reset"
-    if isinstance(event, Message):
-        data = event.data[:24].hex(" ") + (" …" if len(event.data) > 24 else "")
-        return f"{opcode_name(event.opcode)} message of {len(event.data)} bytes [{data}]"
-    if event.opcode == Opcode.CLOSE:
-        info = parse_close_payload(event.payload)
-        return "close frame " + ("without a code" if info.code is None else f"code {info.code}")
-    return f"{opcode_name(event.opcode)} frame [{event.payload[:24].hex(' ')}]"
-
-
 class _Judge:
     """Matches the target's events against one step's expected reactions."""
 
@@ -144,14 +130,14 @@ class _Judge:
 
     def take(self, event: Frame | Message, expected: str) -> None:
         """Account for an echo or a pong; anything else is a mismatch."""
-        self.seen.append(_show_event(event, 0))
+        self.seen.append(describe_event(event, 0))
         if isinstance(event, Message):
             if not self.echoes:
-                raise _Mismatch(expected, f"an unexpected {_show_event(event, 0)}")
+                raise _Mismatch(expected, f"an unexpected {describe_event(event, 0)}")
             want = self.echoes[0]
             if event.opcode != want.opcode or event.data != want.data:
                 raise _Mismatch(want.describe() + " (RFC6455 6.2)",
-                                _show_event(event, 0))
+                                describe_event(event, 0))
             self.echoes.popleft()
             return
         if event.opcode == Opcode.PONG:
@@ -164,7 +150,7 @@ class _Judge:
             return  # otherwise an unsolicited pong (RFC 6455 5.5.3): ignored
         if event.opcode == Opcode.PING:
             return  # a heartbeat after the client's close, when pings are no longer answered
-        raise _Mismatch(expected, f"an unexpected {_show_event(event, 0)}")
+        raise _Mismatch(expected, f"an unexpected {describe_event(event, 0)}")
 
 
 async def _write_step(conn: Connection, step: Step) -> None:
@@ -197,7 +183,7 @@ async def _sync(conn: Connection, judge: _Judge, number: int, wait: float) -> No
         remaining = max(0.0, deadline - conn.driver.clock())
         event = await conn.next_event(remaining)
         if event is None or isinstance(event, StreamEnd):
-            observed = _show_event(event, wait)
+            observed = describe_event(event, wait)
             if judge.seen:
                 observed = ", ".join(judge.seen) + ", then " + observed
             raise _Mismatch(expected, observed)
@@ -228,14 +214,14 @@ async def _finish(conn: Connection, judge: _Judge, expectation: Expectation,
             await _send_own(conn, Opcode.PING, payload)
             continue
         if event is None:
-            raise _Mismatch(expected, ", ".join([*judge.seen, _show_event(None, wait)]))
+            raise _Mismatch(expected, ", ".join([*judge.seen, describe_event(None, wait)]))
         if isinstance(event, Frame) and event.opcode == Opcode.PONG and event.payload == payload:
             raise _Mismatch(expected, ", ".join(
                 [*judge.seen, "the pong of the fuzzer's ping: the connection stayed open"]))
         if isinstance(event, StreamEnd):
             grade, note = ending.grade_tcp_close()
             if grade == "fail":
-                raise _Mismatch(expected, _show_event(event, wait) + " without a close frame")
+                raise _Mismatch(expected, describe_event(event, wait) + " without a close frame")
             outcome.downgrade(grade, note)
             _missing(judge, ending, outcome)
             return
@@ -243,7 +229,7 @@ async def _finish(conn: Connection, judge: _Judge, expectation: Expectation,
             code = parse_close_payload(event.payload).code
             grade, note = ending.grade_close(code)
             if grade == "fail":
-                raise _Mismatch(expected, _show_event(event, wait))
+                raise _Mismatch(expected, describe_event(event, wait))
             if grade != "pass":
                 outcome.downgrade(grade, note)
             _missing(judge, ending, outcome)
@@ -402,20 +388,9 @@ def run_example(target: Target, record: CaseRecord,
         finally:
             await client.aclose()
 
-    async def guarded() -> Outcome:
-        if target.driver == "trio":
-            import trio
-
-            with trio.move_on_after(budget):
-                return await body()
-        else:
-            try:
-                return await asyncio.wait_for(body(), budget)
-            except asyncio.TimeoutError:
-                pass
-        raise HarnessError(f"a fuzz example did not finish within {budget:g} s")
-
     try:
-        return run_with(target.driver, guarded)
+        return get_runtime(target.driver).run(body, timeout=budget)
+    except DeadlineExceeded:
+        raise HarnessError(f"a fuzz example did not finish within {budget:g} s") from None
     except CaseFailed as exc:
         return Outcome(Verdict.FAIL, exc.expected, exc.observed)

@@ -13,15 +13,17 @@ from typing import Any
 
 import pytest
 from wsspec.driver import (
-    DRIVERS,
+    DRIVER_NAMES,
     READ_CHUNK,
     ConnectFailed,
+    DeadlineExceeded,
     Driver,
     DriverError,
     StreamEnd,
     TLSOptions,
-    make_driver,
-    run_with,
+    current_runtime,
+    gather,
+    get_runtime,
 )
 from wsspec.wirelog import WireLog
 
@@ -32,7 +34,7 @@ from .servers import LoopbackServer
 SLACK = 1.0
 
 
-@pytest.fixture(params=sorted(DRIVERS))
+@pytest.fixture(params=DRIVER_NAMES)
 def name(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -55,13 +57,13 @@ def run(name: str, wirelog: WireLog,
     """Run ``body`` with a fresh driver on ``name``'s loop, closing it whatever happens."""
 
     async def main() -> Any:
-        driver = make_driver(name, wirelog)
+        driver = get_runtime(name).connection(wirelog)
         try:
             return await body(driver)
         finally:
             await driver.aclose()
 
-    return run_with(name, main)
+    return get_runtime(name).run(main)
 
 
 async def receive_all(driver: Driver, *, timeout: float = 5.0,
@@ -384,24 +386,10 @@ def test_one_task_sends_while_another_receives(name: str, wirelog: WireLog,
         async def writer() -> None:
             assert await driver.send(payload, chunks=[65536]) is None
 
-        await gather(name, reader, writer)
+        await gather(reader, writer)
         return bytes(received)
 
     assert run(name, wirelog, body) == payload
-
-
-async def gather(name: str, *tasks: Callable[[], Awaitable[None]]) -> None:
-    """Run ``tasks`` concurrently on ``name``'s loop."""
-    if name == "trio":
-        import trio
-
-        async with trio.open_nursery() as nursery:
-            for task in tasks:
-                nursery.start_soon(task)
-    else:
-        import asyncio
-
-        await asyncio.gather(*(task() for task in tasks))
 
 
 def test_big_receive_comes_in_capped_chunks(name: str, wirelog: WireLog,
@@ -450,7 +438,7 @@ def test_aclose_is_idempotent(name: str, wirelog: WireLog,
 
     async def body(driver: Driver) -> None:
         await driver.aclose()  # before connect: nothing to do
-        other = make_driver(name, wirelog)
+        other = get_runtime(name).connection(wirelog)
         await other.connect(server.host, server.port)
         await other.aclose()
         await other.aclose()
@@ -486,25 +474,59 @@ def test_bad_chunk_sizes_are_refused(name: str, wirelog: WireLog,
     run(name, wirelog, body)
 
 
-def test_run_with_returns_the_result(name: str) -> None:
+def test_run_returns_the_result_on_its_own_runtime(name: str) -> None:
+    runtime = get_runtime(name)
+
     async def body() -> int:
-        driver = make_driver(name, WireLog())
+        assert current_runtime() is runtime
+        driver = runtime.connection(WireLog())
         start = driver.clock()
-        await driver.sleep(0.01)
+        await runtime.sleep(0.01)
         return 42 if driver.clock() >= start + 0.01 else 0
 
-    assert run_with(name, body) == 42
+    assert runtime.run(body) == 42
+    with pytest.raises(RuntimeError, match="no wsspec runtime"):
+        current_runtime()
+
+
+def test_run_with_a_timeout_cancels_and_says_so(name: str) -> None:
+    runtime = get_runtime(name)
+    cancelled = []
+
+    async def forever() -> None:
+        try:
+            await runtime.sleep(3600)
+        finally:
+            cancelled.append(True)
+
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded, match=r"within 0\.05 s"):
+        runtime.run(forever, timeout=0.05)
+    assert cancelled == [True]
+    assert time.monotonic() - started < SLACK
+
+
+def test_within_returns_what_finishes_in_time(name: str) -> None:
+    runtime = get_runtime(name)
+
+    async def quick() -> str:
+        return "done"
+
+    async def body() -> str:
+        return await runtime.within(5.0, quick)
+
+    assert runtime.run(body) == "done"
+
+
+def test_every_driver_module_registers_a_runtime_of_its_name() -> None:
+    assert DRIVER_NAMES == ("asyncio", "trio")
+    for name in DRIVER_NAMES:
+        assert get_runtime(name).name == name
 
 
 def test_unknown_driver_name_is_refused() -> None:
     with pytest.raises(ValueError, match=r"'nope'.*asyncio, trio"):
-        make_driver("nope", WireLog())
-    with pytest.raises(ValueError, match="asyncio, trio"):
-        run_with("nope", lambda: _never())
-
-
-async def _never() -> None:  # pragma: no cover - run_with refuses the name first
-    raise AssertionError
+        get_runtime("nope")
 
 
 def test_tls_options_verify_by_default() -> None:

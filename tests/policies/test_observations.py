@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 import trio
-from wsspec.conversation import Client, ConcurrentObservations, Target, gather
-from wsspec.driver import run_with
+from wsspec.driver import current_runtime, get_runtime
+from wsspec.dsl import Client, ConcurrentObservations, Target, gather
 from wsspec.verdicts import CaseFailed, CaseRecord, Verdict
 
-DRIVERS = ["asyncio", "trio"]
+DRIVERS = ["asyncio", "trio"]  # the events below are of these two libraries
 
 
 def event(driver: str) -> Any:
@@ -39,7 +39,7 @@ def test_gather_runs_calls_at_once_and_keeps_their_order(driver: str) -> None:
 
         return await gather(first, second)
 
-    assert run_with(driver, main) == ["first", "second"]
+    assert get_runtime(driver).run(main) == ["first", "second"]
 
 
 @pytest.mark.parametrize("driver", DRIVERS)
@@ -56,7 +56,7 @@ def test_gather_raises_the_first_error_once_all_have_finished(driver: str) -> No
         await gather(fails, finishes)
 
     with pytest.raises(ValueError, match="boom"):
-        run_with(driver, main)
+        get_runtime(driver).run(main)
     assert finished == ["done"]
 
 
@@ -91,7 +91,7 @@ def test_observations_run_together_and_each_case_gets_its_own(driver: str) -> No
             await batch.take("fails", two)
         return one, two
 
-    one, two = run_with(driver, main)
+    one, two = get_runtime(driver).run(main)
     assert sorted(runs) == ["fails", "passes"]  # each ran once
     assert one.record.verdict is Verdict.NON_STRICT and one.record.notes == ["late"]
     assert (one.record.expected, one.record.observed) == ("a ping", "a ping")
@@ -123,11 +123,12 @@ def test_only_the_selected_observations_are_planned() -> None:
         with pytest.raises(Exception, match="no observation 'b'"):
             await batch.take("b", client())
 
-    run_with("asyncio", main)
+    get_runtime("asyncio").run(main)
 
 
 async def sleep(driver: str, seconds: float) -> None:
-    await (trio.sleep(seconds) if driver == "trio" else asyncio.sleep(seconds))
+    assert current_runtime().name == driver
+    await current_runtime().sleep(seconds)
 
 
 @pytest.mark.parametrize("driver", DRIVERS)
@@ -157,7 +158,7 @@ def test_started_observations_run_while_the_caller_goes_on(driver: str) -> None:
         with pytest.raises(CaseFailed, match="no ping"):
             await batch.take("fails", two)
 
-    run_with(driver, main)
+    get_runtime(driver).run(main)
     assert (one.record.expected, one.record.observed) == ("a drop", "dropped")
     assert one.record.verdict is Verdict.PASS
 
@@ -205,5 +206,5 @@ def test_a_case_waits_for_its_started_observation_without_blocking_its_loop(
         await gather(functools.partial(batch.take, "slow", one), ticker)
         assert one.record.observed == "y"
 
-    run_with(driver, main)
+    get_runtime(driver).run(main)
     assert ticks == [0, 1, 2]
