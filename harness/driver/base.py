@@ -2,9 +2,9 @@
 
 A driver owns one TCP (or TLS) connection and knows nothing of WebSocket: it
 writes bytes, reads bytes with a deadline, tells a FIN from a reset, and
-records every byte in the case's :class:`~wsspec.wirelog.WireLog`. The
-conversation DSL is written against :class:`Driver` only, so the same case runs
-on asyncio or trio.
+records every byte in the case's :class:`~wsspec.wirelog.WireLog`. The case
+DSL is written against :class:`Driver` and the runtime seam only, so the same
+case runs on every driver.
 """
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ class TLSOptions:
 class Driver(Protocol):
     """One connection to a target. Every method that waits takes a deadline.
 
-    A driver is created and used inside the event loop that runs the case
-    (:func:`wsspec.driver.run_with`); one driver carries one connection, a case
+    A driver is made by its runtime (:meth:`~wsspec.driver.runtime.Runtime.connection`)
+    and used inside the loop that runtime runs; one driver carries one connection, a case
     that needs several connections makes several drivers. One task may send
     while another receives; two tasks must not both send (or both receive).
 
