@@ -1,7 +1,7 @@
 """Verdicts: how a case grades a target, and the record each case leaves.
 
 A case passes by returning. It fails by raising :class:`CaseFailed` (through
-the conversation's ``expect_*`` calls, or :func:`fail`), is ``unsupported``
+the DSL's ``expect_*`` calls, or :func:`fail`), is ``unsupported``
 through :func:`unsupported` (a pytest skip), and may downgrade itself to
 ``non-strict`` or ``informational`` without stopping. The plugin turns the
 final :class:`CaseRecord` into the pytest outcome of DESIGN.md's table.

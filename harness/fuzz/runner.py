@@ -3,7 +3,7 @@
 Theory of operation
 -------------------
 A :class:`~wsspec.fuzz.script.Conversation` is played step by step on one
-connection opened through the conversation DSL, so every frame the target
+connection opened through the case DSL, so every frame the target
 sends is parsed by the suite's strict receiver. After each step the client
 waits, under one deadline (the case timeout), for the reactions the oracle
 predicts for that step:
