@@ -10,12 +10,14 @@ case runs on every driver.
 from __future__ import annotations
 
 import enum
-import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from wsspec.wirelog import WireLog
+
+if TYPE_CHECKING:
+    import ssl
 
 #: the most bytes one ``receive`` returns; the caller's parser caps what it buffers.
 READ_CHUNK = 65536
@@ -52,6 +54,8 @@ class TLSOptions:
 
     def context(self) -> ssl.SSLContext:
         """A fresh client context for one connection."""
+        import ssl  # here: the registry of drivers is imported by every pytest run
+
         ctx = ssl.create_default_context(cafile=self.ca_file)
         if self.insecure:
             ctx.check_hostname = False
