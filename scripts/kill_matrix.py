@@ -311,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markers", default="not slow", help="-m of each run")
     parser.add_argument("--case-timeout", type=float, default=1.0)
     parser.add_argument("--output", type=Path, default=DOC)
-    parser.add_argument("--json", type=Path, help="also write every verdict here")
+    parser.add_argument("--json", type=Path,
+                        help="also write every verdict here (after each run)")
     parser.add_argument("--reuse", type=Path,
                         help="verdicts of an earlier --json: run only what it lacks")
     args = parser.parse_args(argv)
@@ -350,10 +351,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"kill_matrix: the run {key} wrote no report", file=sys.stderr)
                     return 1
                 verdicts[key] = result.verdicts
+                if args.json:  # after every run, so that --reuse resumes an interrupted one
+                    args.json.write_text(json.dumps(verdicts, indent=1, sort_keys=True) + "\n")
                 print(f"{key:<36} {len(result.cases):>5} cases in {result.wall_s:.0f} s",
                       flush=True)
-    if args.json:
-        args.json.write_text(json.dumps(verdicts, indent=1, sort_keys=True) + "\n")
     baseline = verdicts.get("reference", {})
     problems: dict[str, str] = {}
     matrix: dict[str, dict[str, str]] = {}
