@@ -6,12 +6,15 @@
 
 The conformance suite (by default without its ``slow`` cases) runs once against
 the reference server and once against each fault of
-:data:`wsspec.targets.faulty.FAULTS` (``python -m wsspec.targets.reference --fault NAME``,
-with the reference profile). A case *catches* a fault when its verdict against
-the faulty server is ``fail``, ``error`` or ``non-strict`` and differs from its
-verdict against the reference server. The matrix goes to ``docs/kill-matrix.md``:
-per fault, the cases that catch it and how many; a fault no case catches is
-listed first, as a gap in the suite.
+:data:`wsspec.targets.faulty.FAULTS` (``python -m wsspec.targets.faulty --fault NAME``),
+both enforcing the profile the fault's declaration names; faults declared
+``searched`` (found by the fuzz section's search, within its budgets) are left
+to ``tests/fuzz``. A case *catches* a fault when its verdict against the faulty
+server is ``fail``, ``error`` or ``non-strict`` and differs from its verdict
+against the reference server. The matrix goes to ``docs/kill-matrix.md``: per
+fault, the cases that catch it and how many; a fault no case catches, and a
+case the declaration says catches a fault but did not (with the verdict it
+declares), are listed first, as gaps.
 
 The module is also the project's way to run the suite in a child process and
 read its verdicts (:func:`run_suite`), for the tests of ``tests/trust`` and the
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import datetime
+import fnmatch
 import json
 import os
 import shlex
@@ -35,6 +39,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from wsspec.targets.profiles import PROFILES, REFERENCE_PROFILE
+
+if TYPE_CHECKING:
+    from wsspec.targets.faulty import Fault
 
 try:
     import tomllib
@@ -42,27 +52,24 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 REPO = Path(__file__).resolve().parent.parent
-PROFILE = REPO / "targets" / "profiles" / "reference.toml"
-#: the profile declaring a heartbeat too, for the faults whose cases need one.
-FULL_PROFILE = REPO / "targets" / "profiles" / "reference-full.toml"
-#: the profile requiring a subprotocol.
-REQUIRED_PROFILE = REPO / "targets" / "profiles" / "reference-opaque-token.toml"
+PROFILE = REFERENCE_PROFILE
 DOC = REPO / "docs" / "kill-matrix.md"
 #: profile → the name of the reference run against it.
-BASELINES = {PROFILE: "reference", FULL_PROFILE: "reference-full",
-             REQUIRED_PROFILE: "reference-opaque-token"}
+BASELINES = {path: "reference" if name == "reference" else f"reference-{name}"
+             for name, path in PROFILES.items()}
 
 
-def profile_for(fault: str | None) -> Path:
+def checked_faults() -> dict[str, Fault]:
+    """The faults the matrix runs: every declared fault but those only a search finds."""
+    from wsspec.targets.faulty import FAULTS
+
+    return {name: fault for name, fault in FAULTS.items() if not fault.searched}
+
+
+def profile_for(fault: Fault) -> Path:
     """The profile a fault's server (and the reference run it is compared with)
-    uses: the reference profile, unless the fault's rule needs a policy that
-    profile leaves out (a heartbeat, whose timers would slow the main run down;
-    a required subprotocol)."""
-    if fault is not None and fault.startswith("heartbeat-"):
-        return FULL_PROFILE
-    if fault == "subprotocol-requirement-ignored":
-        return REQUIRED_PROFILE
-    return PROFILE
+    enforces: the one its declaration names."""
+    return PROFILES[fault.profile]
 
 
 #: verdicts that count as catching a fault (when the reference server's differs).
@@ -107,8 +114,8 @@ def reference_target(*faults: str, profile: Path = PROFILE) -> list[str]:
     """pytest options running the reference server, with ``faults``, in its own
     process, enforcing ``profile`` (on its first path)."""
     extra = [arg for fault in faults for arg in ("--fault", fault)]
-    command = python_cmd("-m", "wsspec.targets.reference", *extra, "--port", "{port}",
-                         "--profile", str(profile))
+    module = "wsspec.targets.faulty" if faults else "wsspec.targets.reference"
+    command = python_cmd("-m", module, *extra, "--port", "{port}", "--profile", str(profile))
     paths = tomllib.loads(profile.read_text()).get("paths") or ["/"]
     return [f"--target-cmd={command}", f"--target=ws://127.0.0.1:{{port}}{paths[0]}",
             f"--target-profile={profile}"]
@@ -177,6 +184,23 @@ def catches(baseline: Mapping[str, str], run: Mapping[str, str]) -> dict[str, st
             if verdict in CATCHING and verdict != baseline.get(case)}
 
 
+def matches(case: str, patterns: Iterable[str]) -> bool:
+    """Whether ``case`` matches one of ``patterns`` (:mod:`fnmatch`, as faults declare them)."""
+    return any(fnmatch.fnmatchcase(case, pattern) for pattern in patterns)
+
+
+def missed(fault: Fault, caught: Mapping[str, str], run: Iterable[str]) -> list[str]:
+    """What a fault's declaration promises and the matrix did not show: each case of
+    ``run`` matching its ``catches`` that is not in ``caught`` with its declared
+    verdict (``case (verdict)``), and each pattern matching no case of ``run``."""
+    ran = list(run)
+    gaps = [f"`{case}` ({caught.get(case, 'not caught')})" for case in sorted(ran)
+            if matches(case, fault.catches) and caught.get(case) != fault.verdict]
+    gaps += [f"`{pattern}` (no such case)" for pattern in fault.catches
+             if not any(fnmatch.fnmatchcase(case, pattern) for case in ran)]
+    return gaps
+
+
 # -- the document ------------------------------------------------------------------
 
 
@@ -216,8 +240,12 @@ def group_ids(ids: Iterable[str], universe: Iterable[str] = (), *,
 
 def render(matrix: Mapping[str, Mapping[str, str]], rules: Mapping[str, str], *,
            cases_run: int, markers: str | None, reference_problems: Mapping[str, str],
-           universe: Iterable[str] = (), profiles: Mapping[str, Path] | None = None) -> str:
-    """The kill matrix as Markdown."""
+           universe: Iterable[str] = (), profiles: Mapping[str, Path] | None = None,
+           modules: Mapping[str, str] | None = None,
+           declared_missed: Mapping[str, Sequence[str]] | None = None) -> str:
+    """The kill matrix as Markdown: ``rules`` (fault → rule) in order, ``modules``
+    (fault → the section module declaring it), ``declared_missed`` (fault → what its
+    declaration promises and the matrix did not show, see :func:`missed`)."""
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
     lines = [
         "# Kill matrix: which case catches which fault",
@@ -226,21 +254,26 @@ def render(matrix: Mapping[str, Mapping[str, str]], rules: Mapping[str, str], *,
         f"{when}: the suite ({cases_run} cases"
         + (f", `-m \"{markers}\"`" if markers else "") + ") run against the reference "
         "server and against each deliberately faulty server of `targets/faulty` "
-        "(`python -m wsspec.targets.reference --fault NAME`, reference profile).",
+        "(`python -m wsspec.targets.faulty --fault NAME`, reference profile unless said).",
         "",
         "A case *catches* a fault when its verdict against the faulty server is `fail`, "
         "`error` or `non-strict` and differs from its verdict against the reference "
-        "server. `tests/trust/test_sensitivity.py` checks the expected catches of each "
-        "fault on every test run; this page is the whole picture.",
+        "server. Each fault's declaration (in the module of its section) names the cases "
+        "that must catch it; `tests/trust/test_sensitivity.py` checks them on every test "
+        "run; this page is the whole picture.",
         "",
     ]
     if reference_problems:
         lines += ["Cases not passing against the reference server itself (left out of "
                   "every count): " + ", ".join(f"`{c}` ({v})" for c, v in
                                                sorted(reference_problems.items())), ""]
-    missed = [name for name in rules if not matrix.get(name)]
-    if missed:
-        lines += ["**Faults no case catches:** " + ", ".join(f"`{m}`" for m in missed), ""]
+    uncaught = [name for name in rules if not matrix.get(name)]
+    if uncaught:
+        lines += ["**Faults no case catches:** " + ", ".join(f"`{m}`" for m in uncaught), ""]
+    gaps = {name: cases for name, cases in (declared_missed or {}).items() if cases}
+    if gaps:
+        lines += ["**Declared catches not seen:** " + "; ".join(
+            f"`{name}`: " + ", ".join(cases) for name, cases in gaps.items()), ""]
     lines += ["| fault | caught by | verdicts | sections |", "|---|---:|---|---|"]
     for name in rules:
         caught = matrix.get(name, {})
@@ -256,7 +289,9 @@ def render(matrix: Mapping[str, Mapping[str, str]], rules: Mapping[str, str], *,
         profile = (profiles or {}).get(name, PROFILE)
         note = "" if profile == PROFILE else \
             f" (run with `{profile.relative_to(REPO)}`, which its rule needs)"
-        lines += [f"## {name}", "", rule, "", f"Caught by {len(caught)} cases{note}"
+        module = (modules or {}).get(name)
+        where = [f"Declared in `targets/faulty/{module}.py`.", ""] if module else []
+        lines += [f"## {name}", "", rule, "", *where, f"Caught by {len(caught)} cases{note}"
                   + (":" if caught else "."), ""]
         for verdict in CATCHING:
             ids = [case for case, v in caught.items() if v == verdict]
@@ -268,9 +303,7 @@ def render(matrix: Mapping[str, Mapping[str, str]], rules: Mapping[str, str], *,
 
 
 def main(argv: list[str] | None = None) -> int:
-    sys.path.insert(0, str(REPO))
-    from wsspec.targets.faulty import FAULTS
-
+    faults = checked_faults()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--faults", help="comma-separated faults (default: all)")
     parser.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
@@ -278,12 +311,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markers", default="not slow", help="-m of each run")
     parser.add_argument("--case-timeout", type=float, default=1.0)
     parser.add_argument("--output", type=Path, default=DOC)
-    parser.add_argument("--json", type=Path, help="also write every verdict here")
+    parser.add_argument("--json", type=Path,
+                        help="also write every verdict here (after each run)")
     parser.add_argument("--reuse", type=Path,
                         help="verdicts of an earlier --json: run only what it lacks")
     args = parser.parse_args(argv)
-    names = args.faults.split(",") if args.faults else list(FAULTS)
-    unknown = sorted(set(names) - set(FAULTS))
+    names = args.faults.split(",") if args.faults else list(faults)
+    unknown = sorted(set(names) - set(faults))
     if unknown:
         parser.error(f"unknown faults: {', '.join(unknown)}")
     verdicts: dict[str, dict[str, str]] = {}
@@ -304,8 +338,9 @@ def main(argv: list[str] | None = None) -> int:
                              workers=args.workers, report_dir=folder, env=env)
 
         todo = [(key, None, profile) for profile, key in baselines.items()
-                if key not in verdicts and any(profile_for(n) == profile for n in names)]
-        todo += [(name, name, profile_for(name)) for name in names if name not in verdicts]
+                if key not in verdicts and any(profile_for(faults[n]) == profile for n in names)]
+        todo += [(name, name, profile_for(faults[name])) for name in names
+                 if name not in verdicts]
         with concurrent.futures.ThreadPoolExecutor(max(args.jobs, 1)) as pool:
             futures = {pool.submit(run, *job): job[0] for job in todo}
             for future in concurrent.futures.as_completed(futures):
@@ -316,23 +351,27 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"kill_matrix: the run {key} wrote no report", file=sys.stderr)
                     return 1
                 verdicts[key] = result.verdicts
+                if args.json:  # after every run, so that --reuse resumes an interrupted one
+                    args.json.write_text(json.dumps(verdicts, indent=1, sort_keys=True) + "\n")
                 print(f"{key:<36} {len(result.cases):>5} cases in {result.wall_s:.0f} s",
                       flush=True)
-    if args.json:
-        args.json.write_text(json.dumps(verdicts, indent=1, sort_keys=True) + "\n")
     baseline = verdicts.get("reference", {})
     problems: dict[str, str] = {}
     matrix: dict[str, dict[str, str]] = {}
+    declared_missed: dict[str, list[str]] = {}
     for name in names:
-        against = verdicts[baselines[profile_for(name)]]
+        against = verdicts[baselines[profile_for(faults[name])]]
         skip = {c for c, v in against.items() if v in CATCHING}
         problems.update({c: against[c] for c in skip})
         matrix[name] = {c: v for c, v in catches(against, verdicts[name]).items()
                         if c not in skip}
-    rules = {name: FAULTS[name] for name in names}
-    text = render(matrix, rules, cases_run=len(baseline), markers=args.markers,
+        declared_missed[name] = missed(faults[name], matrix[name], verdicts[name])
+    text = render(matrix, {name: faults[name].rule for name in names},
+                  cases_run=len(baseline), markers=args.markers,
                   reference_problems=problems, universe=baseline,
-                  profiles={name: profile_for(name) for name in names})
+                  profiles={name: profile_for(faults[name]) for name in names},
+                  modules={name: faults[name].section for name in names},
+                  declared_missed=declared_missed)
     args.output.write_text(text, encoding="utf-8")
     print(f"{args.output}: {len(names)} faults in {time.monotonic() - started:.0f} s")
     return 0

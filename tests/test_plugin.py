@@ -68,7 +68,7 @@ def test_seed_cases_pass_against_the_websockets_server(run_in: Runner) -> None:
 def test_a_faulty_server_fails_the_matching_case_readably(
     run_in: Runner, fault: str, case_id: str, expected: str, observed: str
 ) -> None:
-    cmd = server_cmd("wsspec.targets.reference", "--port", "{port}", "--fault", fault)
+    cmd = server_cmd("wsspec.targets.faulty", "--port", "{port}", "--fault", fault)
     run = run_in(f"--target-cmd={cmd}", "--case-timeout=1", "-k", " or ".join(SEED_CASES))
     assert run.returncode == 1, run.output
     case = next(c for c in run.report()["cases"] if c["id"] == case_id)

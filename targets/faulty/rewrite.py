@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from wsspec.protocol.frames import LengthForm, encode_frame
+from wsspec.targets.reference.server import Behaviour
 
-__all__ = ["ZERO_MASK", "FrameRewriter", "RawHeader"]
+__all__ = ["ZERO_MASK", "FrameRewriter", "RawHeader", "Rewriting", "parse_header"]
 
 #: A mask key that leaves a payload unchanged: adding it masks nothing.
 ZERO_MASK = b"\x00\x00\x00\x00"
@@ -76,7 +77,7 @@ class FrameRewriter:
                 continue
             self._pending += data
             data = b""
-            header, size = _parse_header(self._pending)
+            header, size = parse_header(self._pending)
             if header is None:
                 break  # wait for the rest of the header
             data, self._pending = self._pending[size:], b""
@@ -88,7 +89,8 @@ class FrameRewriter:
         return b"".join(out)
 
 
-def _parse_header(data: bytes) -> tuple[RawHeader | None, int]:
+def parse_header(data: bytes) -> tuple[RawHeader | None, int]:
+    """The header at the start of ``data`` and its size; ``(None, 0)`` while incomplete."""
     if len(data) < 2:
         return None, 0
     head1, head2 = data[0], data[1]
@@ -116,3 +118,19 @@ def _parse_header(data: bytes) -> tuple[RawHeader | None, int]:
         length_form=form,
     )
     return header, size
+
+
+class Rewriting(Behaviour):
+    """Base of the faults that edit received frames: :meth:`_rewrite` sees each
+    header on its way to the parser, and returns it (changed or not) or ``None``
+    to drop the frame."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rewriter = FrameRewriter(self._rewrite)
+
+    def _rewrite(self, header: RawHeader) -> RawHeader | None:
+        return header
+
+    def incoming(self, data: bytes) -> bytes:
+        return super().incoming(self._rewriter.feed(data))

@@ -42,10 +42,12 @@ from fulfilling the request"; 1001 means the server itself is going away and
 1001 when the server stops or a connection idles out. Never 1005, 1006 or
 1015.
 
-Faults: :class:`Behaviour` gathers the few points where a server can go
-wrong, each a small method with the compliant behaviour. The deliberately
-faulty servers of :mod:`wsspec.targets.faulty` override one method each; the server
-takes fault names and builds the behaviour from them.
+Behaviour hooks: :class:`Behaviour` gathers the few points where a server
+can go wrong, each a small method with the compliant behaviour. The server
+takes the class as a parameter (``ReferenceServer(behaviour=...)``) and makes
+one instance per connection; the deliberately faulty servers of
+:mod:`wsspec.targets.faulty` pass subclasses that override a method each. This
+module knows nothing of them.
 """
 
 from __future__ import annotations
@@ -55,7 +57,6 @@ import contextlib
 import logging
 import ssl
 import threading
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -124,8 +125,9 @@ class Behaviour:
     """The points where a server can go wrong, each with the compliant behaviour.
 
     One instance serves one connection, so an override may keep state. A
-    fault of :mod:`wsspec.targets.faulty` overrides exactly one method and calls
-    ``super()`` for the rest of the work, so faults combine.
+    subclass passed to :class:`ReferenceServer` (a fault of
+    :mod:`wsspec.targets.faulty`) overrides a method and calls ``super()`` for
+    the rest of the work, so subclasses combine.
     """
 
     def incoming(self, data: bytes) -> bytes:
@@ -623,23 +625,14 @@ def _passes_control_checks(frame: Frame) -> bool:
 # ---------------------------------------------------------------------------
 
 
-def _behaviour_factory(faults: Collection[str]) -> type[Behaviour]:
-    if not faults:
-        return Behaviour
-    # Imported here: the faulty servers build on this module, not the reverse.
-    from wsspec.targets.faulty import behaviour_with
-
-    return behaviour_with(faults)
-
-
 class ReferenceServer:
     """The reference echo server (see the module docstring).
 
     ``profile`` declares what it enforces (paths, origin, auth, subprotocols,
     heartbeat, limits, deflate); ``None`` means a plain echo server. ``port=0``
     picks a free port, readable from :attr:`port` after :meth:`start`.
-    ``faults`` names deliberate faults from :data:`wsspec.targets.faulty.FAULTS`
-    (``ValueError`` for an unknown name).
+    ``behaviour`` is the :class:`Behaviour` (sub)class each connection is
+    served with, one instance per connection.
     """
 
     def __init__(
@@ -649,14 +642,13 @@ class ReferenceServer:
         host: str = "127.0.0.1",
         port: int = 0,
         ssl_context: ssl.SSLContext | None = None,
-        faults: Collection[str] = (),
+        behaviour: type[Behaviour] = Behaviour,
     ) -> None:
         self.profile = profile if profile is not None else TargetProfile()
         self.host = host
         self._requested_port = port
         self.ssl_context = ssl_context
-        self.faults = frozenset(faults)
-        self._behaviour = _behaviour_factory(self.faults)
+        self.behaviour = behaviour
         self._server: asyncio.Server | None = None
         self._connections: dict[asyncio.Task[None], _Connection] = {}
 
@@ -695,7 +687,7 @@ class ReferenceServer:
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        connection = _Connection(self, reader, writer, self._behaviour())
+        connection = _Connection(self, reader, writer, self.behaviour())
         self._connections[task] = connection
         try:
             await connection.serve()
@@ -774,15 +766,17 @@ def run_in_thread(
     *,
     host: str = "127.0.0.1",
     port: int = 0,
-    faults: Collection[str] = (),
+    behaviour: type[Behaviour] = Behaviour,
     ssl_context: ssl.SSLContext | None = None,
     start_timeout: float = 10.0,
 ) -> RunningServer:
-    """Start a :class:`ReferenceServer` in a daemon thread; return once it listens.
+    """Start a :class:`ReferenceServer` (serving with ``behaviour``) in a daemon
+    thread; return once it listens.
 
-    Errors from starting (port in use, unknown fault) are raised here.
+    Errors from starting (port in use) are raised here.
     """
-    server = ReferenceServer(profile, host=host, port=port, ssl_context=ssl_context, faults=faults)
+    server = ReferenceServer(profile, host=host, port=port, ssl_context=ssl_context,
+                             behaviour=behaviour)
     ready = threading.Event()
     failure: list[BaseException] = []
     handles: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []

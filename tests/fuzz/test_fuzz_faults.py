@@ -22,7 +22,7 @@ import pytest
 from conftest import Run, run_tool, server_cmd, slow_enabled
 
 FAULTY = "wsspec.targets.faulty"
-FUZZ_FAULTY = "wsspec.targets.faulty.fuzz_targets"
+FUZZ_FAULTY = "wsspec.targets.faulty"
 
 #: fault → (module serving it, the case that finds it, the most frames its shrunk example has).
 FAULTS: dict[str, tuple[str, str, int]] = {

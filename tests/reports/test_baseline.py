@@ -65,7 +65,7 @@ def test_a_written_baseline_lists_every_non_pass_case_with_a_placeholder() -> No
 
 def test_a_faulty_server_passes_against_its_own_baseline_and_fails_on_a_new_fault(
         run_in: Any) -> None:
-    no_pong = server_cmd("wsspec.targets.reference", "--port", "{port}", "--fault", "no-pong")
+    no_pong = server_cmd("wsspec.targets.faulty", "--port", "{port}", "--fault", "no-pong")
     first = run_in(f"--target-cmd={no_pong}", "--case-timeout=1", "-k", CASES)
     assert first.returncode == 1, first.output
     assert first.verdicts()["ping.pong.text-payload"] == "fail"
@@ -87,7 +87,7 @@ def test_a_faulty_server_passes_against_its_own_baseline_and_fails_on_a_new_faul
                                   "regressed": 0}
     assert 'class="headline PASS"' in (again.cwd / "reports" / "index.html").read_text()
 
-    worse = server_cmd("wsspec.targets.reference", "--port", "{port}", "--fault", "no-pong",
+    worse = server_cmd("wsspec.targets.faulty", "--port", "{port}", "--fault", "no-pong",
                        "--fault", "corrupt-echo")
     broken = run_in(f"--target-cmd={worse}", "--case-timeout=1", "-k", CASES,
                     "--baseline=baseline.toml")
@@ -108,7 +108,7 @@ def test_a_faulty_server_passes_against_its_own_baseline_and_fails_on_a_new_faul
 def test_a_regression_against_a_pass_entry_fails_the_case(run_in: Any, tmp_path: Path) -> None:
     (tmp_path / "baseline.toml").write_text(
         '[cases."ping.pong.text-payload"]\nverdict = "pass"\nreason = "must keep working"\n')
-    no_pong = server_cmd("wsspec.targets.reference", "--port", "{port}", "--fault", "no-pong")
+    no_pong = server_cmd("wsspec.targets.faulty", "--port", "{port}", "--fault", "no-pong")
     run = run_in(f"--target-cmd={no_pong}", "--case-timeout=1", "-k", "ping.pong.text-payload",
                  "--baseline=baseline.toml")
     assert run.returncode == 1

@@ -50,7 +50,7 @@ def test_the_command_compares_real_runs(run_in: Any) -> None:
     cases = "framing.echo.binary or close.normal.1000"
     good = run_in("--target=reference", "-k", cases, "--report-dir=good")
     assert good.returncode == 0, good.output
-    cmd = server_cmd("wsspec.targets.reference", "--port", "{port}", "--fault", "corrupt-echo")
+    cmd = server_cmd("wsspec.targets.faulty", "--port", "{port}", "--fault", "corrupt-echo")
     bad = run_in(f"--target-cmd={cmd}", "--case-timeout=1", "-k", cases, "--report-dir=bad")
     assert bad.returncode == 1
     bad.report("bad")  # schema-validated

@@ -77,7 +77,7 @@ def test_a_real_run_writes_one_capture_per_case(run_in: Any) -> None:
 def test_failed_only_captures_only_failed_cases(run_in: Any) -> None:
     from conftest import server_cmd
 
-    cmd = server_cmd("wsspec.targets.reference", "--port", "{port}", "--fault", "corrupt-echo")
+    cmd = server_cmd("wsspec.targets.faulty", "--port", "{port}", "--fault", "corrupt-echo")
     run = run_in("wsspec", "--target-cmd", cmd, "--timeout", "1", "-k",
                  "framing.echo.binary or close.normal.1000", "--pcap=failed")
     assert run.returncode == 1

@@ -107,7 +107,7 @@ def test_a_failing_run_lists_its_failures_in_the_summary(
 
     summary = tmp_path / "step-summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    cmd = server_cmd("wsspec.targets.reference", "--port", "{port}", "--fault", "corrupt-echo")
+    cmd = server_cmd("wsspec.targets.faulty", "--port", "{port}", "--fault", "corrupt-echo")
     run = run_in(f"--target-cmd={cmd}", "--case-timeout=1", "-k", "framing.echo.binary")
     assert run.returncode == 1, run.output
     text = summary.read_text()

@@ -22,7 +22,8 @@ from wsspec.protocol.close import encode_close_payload
 from wsspec.protocol.errors import ProtocolViolation, Violation
 from wsspec.protocol.frames import Frame, FrameParser, Opcode, encode_frame
 from wsspec.protocol.handshake import HandshakeResponse, ResponseParser, build_request
-from wsspec.targets.faulty import FAULTS, behaviour_with
+from wsspec.targets.faulty import FAULTS, SECTIONS, behaviour_with
+from wsspec.targets.faulty.registry import fault
 from wsspec.targets.reference import RunningServer, run_in_thread
 from wsspec.targets.reference.server import Behaviour
 
@@ -216,14 +217,14 @@ def test_every_check_names_a_fault_and_every_fault_states_its_rule() -> None:
     # Faults of the policy and deflate families are proven by running their
     # sections against them (tests/policies, tests/deflate, tests/trust).
     assert set(CHECKS) <= set(FAULTS)
-    for rule in FAULTS.values():
-        assert "RFC" in rule or "Profile" in rule
+    for declared in FAULTS.values():
+        assert "RFC" in declared.rule or "Profile" in declared.rule
 
 
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_fault_breaks_its_rule(name: str, reference: RunningServer) -> None:
     assert not CHECKS[name](reference.port), "the reference server breaks the rule"
-    server = run_in_thread(faults=[name])
+    server = run_in_thread(behaviour=behaviour_with([name]))
     try:
         assert CHECKS[name](server.port), f"{name}: the rule is not observably broken"
     finally:
@@ -231,7 +232,8 @@ def test_fault_breaks_its_rule(name: str, reference: RunningServer) -> None:
 
 
 def test_faults_combine() -> None:
-    server = run_in_thread(faults=["binary-as-text", "corrupt-echo", "no-pong"])
+    server = run_in_thread(
+        behaviour=behaviour_with(["binary-as-text", "corrupt-echo", "no-pong"]))
     try:
         assert binary_as_text(server.port)
         assert corrupt_echo(server.port)
@@ -244,6 +246,39 @@ def test_unknown_fault_is_refused() -> None:
     with pytest.raises(ValueError, match="no-such"):
         behaviour_with(["no-such"])
     assert behaviour_with([]) is Behaviour
+
+
+def test_each_fault_is_declared_in_the_module_of_its_section() -> None:
+    modules = {module.__name__ for module in SECTIONS}
+    for declared in FAULTS.values():
+        assert declared.behaviour.__module__ == f"wsspec.targets.faulty.{declared.section}"
+        assert declared.behaviour.__module__ in modules
+        assert declared.sections, declared.name
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"name": "no-pong"}, "declared twice"),
+    ({"profile": "nowhere"}, "unknown profile 'nowhere'"),
+    ({"verdict": "error"}, "verdict must be one of"),
+    ({"catches": ()}, "name the cases"),
+])
+def test_bad_declaration_is_refused(kwargs: dict[str, object], message: str) -> None:
+    declaration: dict[str, object] = {"name": "new-fault", "rule": "RFC 6455 5.1: ...",
+                                      "catches": ("framing.*",), **kwargs}
+    with pytest.raises(ValueError, match=message):
+        fault(**declaration)(type("NewFault", (Behaviour,), {}))  # type: ignore[arg-type]
+    assert "new-fault" not in FAULTS
+
+
+@pytest.mark.parametrize("module", ["wsspec.targets.reference", "wsspec.targets.faulty"])
+def test_servers_import_neither_the_plugin_nor_each_other_back(module: str) -> None:
+    code = (f"import sys, {module}; print(' '.join(sorted(m for m in sys.modules if "
+            "m.startswith(('wsspec.targets.faulty', 'wsspec.plugin')))))")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=20, check=True).stdout.split()
+    assert "wsspec.plugin" not in loaded
+    if module == "wsspec.targets.reference":
+        assert loaded == []  # the faulty servers build on it, not the reverse
 
 
 def test_cli_lists_faults_and_requires_one() -> None:
@@ -264,3 +299,12 @@ def test_cli_lists_faults_and_requires_one() -> None:
         timeout=20,
     )
     assert missing.returncode == 2 and len(missing.stderr.splitlines()) == 1
+    unknown = subprocess.run(
+        [sys.executable, "-m", "wsspec.targets.faulty", "--fault", "no-such", "--port", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert unknown.returncode == 2 and len(unknown.stderr.splitlines()) == 1
+    assert "unknown fault 'no-such'" in unknown.stderr

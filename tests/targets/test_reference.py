@@ -133,8 +133,8 @@ def raw(server: RunningServer, **kwargs: object) -> Raw:
 def make_server() -> Iterator[object]:
     started: list[RunningServer] = []
 
-    def start(profile: TargetProfile | None = None, faults: tuple[str, ...] = ()) -> RunningServer:
-        server = run_in_thread(profile, faults=faults)
+    def start(profile: TargetProfile | None = None) -> RunningServer:
+        server = run_in_thread(profile)
         started.append(server)
         return server
 
@@ -549,7 +549,7 @@ def test_cli_prints_its_url_and_stops_on_sigterm() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["--profile", "/nonexistent.toml"], ["--fault", "no-such-fault"]],
+    [["--profile", "/nonexistent.toml"], ["--keyfile", "/nonexistent.pem"]],
 )
 def test_cli_bad_input_is_one_line_and_exit_2(args: list[str], tmp_path: Path) -> None:
     process = _cli("--port", "0", *args)

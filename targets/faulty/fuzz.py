@@ -1,39 +1,31 @@
-"""Faulty servers for the fuzz section: bugs that only some sequences of frames reveal.
+"""Faults for the fuzz section: bugs that only some sequences of frames reveal.
 
-The faults of :mod:`wsspec.targets.faulty.faults` each break a rule every time it
-applies; these break one only for some shapes of traffic, which is what a
-fuzzer has to find and shrink: a frame of 126 bytes or more, a control frame
-between fragments, a fragment boundary inside a code point, an invalid close
-code, and a rare combination of a ping and a cut code point. Each is a
+The faults of the other sections each break a rule every time it applies;
+these break one only for some shapes of traffic, which is what a fuzzer has to
+find and shrink: a frame of 126 bytes or more, a control frame between
+fragments, a fragment boundary inside a code point, an invalid close code, and
+a rare combination of a ping and a cut code point. Each is a
 :class:`~wsspec.targets.reference.server.Behaviour` override, like the others,
-built on a tap that sees each client frame whole (unmasked) and may replace
-it before the reference server's strict parser does.
+built on a tap that sees each client frame whole (unmasked) and may replace it
+before the reference server's strict parser does. They are declared
+``searched``: ``tests/fuzz`` checks that the fuzz cases named find them.
 
-Run one (or combine them with the faults of :mod:`wsspec.targets.faulty`)::
-
-    python -m wsspec.targets.faulty.fuzz_targets --fault split-code-point-fails --port 9002
-    python -m wsspec.targets.faulty.fuzz_targets --list
+    python -m wsspec.targets.faulty --fault split-code-point-fails --port 9002
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import sys
 from collections import deque
-from collections.abc import Collection
 
 from wsspec.protocol.close import encode_close_payload, is_valid_on_wire
 from wsspec.protocol.frames import Frame, LengthForm, Opcode, encode_frame
 from wsspec.protocol.mask import apply_mask
 from wsspec.protocol.messages import Message
 from wsspec.protocol.utf8 import Utf8Validator
-from wsspec.targets.reference.cli import serve_until_signalled
-from wsspec.targets.reference.server import Behaviour, ReferenceServer
+from wsspec.targets.reference.server import Behaviour
 
-from . import FAULTS, behaviour_with
-
-__all__ = ["FUZZ_FAULTS", "FuzzFaultServer", "fuzz_behaviour", "main"]
+from .corrupt import flip_last_bit
+from .registry import fault
 
 #: Frames longer than this pass the tap untouched (and end its watch): the
 #: tap holds a frame back until it is whole, which must stay cheap.
@@ -125,11 +117,6 @@ def _reencode(frame: Frame, *, opcode: int | None = None, payload: bytes | None 
     )
 
 
-def _flip_last_bit(data: bytes) -> bytes:
-    # XOR 1 on the last byte keeps valid UTF-8 valid: the echo is wrong, not malformed.
-    return data[:-1] + bytes((data[-1] ^ 0x01,)) if data else b"?"
-
-
 class _CorruptSomeEchoes(_Tap):
     """Corrupts the echo of each message that :meth:`_mark` flags, in order."""
 
@@ -145,9 +132,16 @@ class _CorruptSomeEchoes(_Tap):
         corrupt = self._corrupt.popleft() if self._corrupt else False
         if echoed is None or not corrupt:
             return echoed
-        return echoed[0], _flip_last_bit(echoed[1])
+        return echoed[0], flip_last_bit(echoed[1])
 
 
+@fault(
+    "extended-length-corrupts",
+    "RFC 6455 5.2: a payload length of 126 or more is carried in the 16- or 64-bit "
+    "field; this server corrupts the echo of a message with such a frame.",
+    catches=("fuzz.messages.valid",),
+    searched=True,
+)
 class ExtendedLengthCorrupts(_CorruptSomeEchoes):
     """Framing: a message with a frame of 126 bytes or more (a 16- or 64-bit length
     field) is echoed with its last byte changed."""
@@ -183,6 +177,13 @@ class _Fragments(_Tap):
             self._message_opcode = None
 
 
+@fault(
+    "control-inside-fragments-fails",
+    "RFC 6455 5.4: control frames may be injected between fragments; this server fails "
+    "the connection on one.",
+    catches=("fuzz.messages.valid",),
+    searched=True,
+)
 class ControlInsideFragmentsFails(_Fragments):
     """Fragmentation: a control frame between fragments fails the connection
     (it reaches the parser with a reserved opcode)."""
@@ -199,6 +200,13 @@ def _cuts_code_point(prefix: bytes) -> bool:
     return validator.feed(prefix) and not validator.complete
 
 
+@fault(
+    "split-code-point-fails",
+    "RFC 6455 5.6: a fragment boundary may fall inside a code point; this server fails "
+    "the connection with 1007 when one does.",
+    catches=("fuzz.text.utf8",),
+    searched=True,
+)
 class SplitCodePointFails(_Fragments):
     """UTF-8: a text fragment that ends inside a code point fails the connection
     with 1007, although the message is valid."""
@@ -212,6 +220,13 @@ class SplitCodePointFails(_Fragments):
         return raw
 
 
+@fault(
+    "accept-invalid-close-code",
+    "RFC 6455 7.4: a close code that must not be sent fails the connection with 1002; "
+    "this server answers it like a 1000.",
+    catches=("fuzz.close.payloads",),
+    searched=True,
+)
 class AcceptInvalidCloseCode(_Tap):
     """Close: a close frame with a code that must not be sent is taken as a 1000."""
 
@@ -223,6 +238,14 @@ class AcceptInvalidCloseCode(_Tap):
         return raw
 
 
+@fault(
+    "third-fragment-after-ping-corrupts",
+    "RFC 6455 5.4: a message is delivered whole however it is fragmented; this server "
+    "corrupts the echo when the third fragment of a text message follows a ping and "
+    "the boundary before it cuts a code point.",
+    catches=("fuzz.messages.valid", "fuzz.text.utf8"),
+    searched=True,
+)
 class ThirdFragmentAfterPingCorrupts(_CorruptSomeEchoes):
     """Rare: the echo of a text message is corrupted when its third fragment came
     right after a ping and the boundary before that fragment cut a code point."""
@@ -251,92 +274,3 @@ class ThirdFragmentAfterPingCorrupts(_CorruptSomeEchoes):
                 self._hit = False
         self._ping_before = False
         return raw
-
-
-#: name → (the rule broken, with its section; the override that breaks it).
-FUZZ_FAULTS: dict[str, tuple[str, type[Behaviour]]] = {
-    "extended-length-corrupts": (
-        "RFC 6455 5.2: a payload length of 126 or more is carried in the 16- or 64-bit "
-        "field; this server corrupts the echo of a message with such a frame.",
-        ExtendedLengthCorrupts,
-    ),
-    "control-inside-fragments-fails": (
-        "RFC 6455 5.4: control frames may be injected between fragments; this server fails "
-        "the connection on one.",
-        ControlInsideFragmentsFails,
-    ),
-    "split-code-point-fails": (
-        "RFC 6455 5.6: a fragment boundary may fall inside a code point; this server fails "
-        "the connection with 1007 when one does.",
-        SplitCodePointFails,
-    ),
-    "accept-invalid-close-code": (
-        "RFC 6455 7.4: a close code that must not be sent fails the connection with 1002; "
-        "this server answers it like a 1000.",
-        AcceptInvalidCloseCode,
-    ),
-    "third-fragment-after-ping-corrupts": (
-        "RFC 6455 5.4: a message is delivered whole however it is fragmented; this server "
-        "corrupts the echo when the third fragment of a text message follows a ping and "
-        "the boundary before it cuts a code point.",
-        ThirdFragmentAfterPingCorrupts,
-    ),
-}
-
-
-def fuzz_behaviour(faults: Collection[str]) -> type[Behaviour]:
-    """The behaviour with every named fault applied: names from :data:`FUZZ_FAULTS`
-    or from :data:`wsspec.targets.faulty.FAULTS` (``ValueError`` for an unknown one)."""
-    ours = [name for name in faults if name in FUZZ_FAULTS]
-    theirs = [name for name in faults if name not in FUZZ_FAULTS]
-    unknown = [name for name in theirs if name not in FAULTS]
-    if unknown:
-        known = ", ".join([*FUZZ_FAULTS, *FAULTS])
-        raise ValueError(f"unknown fault {', '.join(map(repr, unknown))} (known: {known})")
-    bases = tuple(FUZZ_FAULTS[name][1] for name in sorted(set(ours)))
-    if theirs:
-        bases += (behaviour_with(theirs),)
-    if not bases:
-        return Behaviour
-    return type("FuzzFaultyBehaviour", bases, {"__doc__": "Faults: " + ", ".join(faults)})
-
-
-class FuzzFaultServer(ReferenceServer):
-    """The reference server serving every connection with ``behaviour``."""
-
-    def __init__(self, behaviour: type[Behaviour], *, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
-        super().__init__(host=host, port=port)
-        self._behaviour = behaviour
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m wsspec.targets.faulty.fuzz_targets --fault NAME --port P``; returns the
-    exit status."""
-    parser = argparse.ArgumentParser(prog="python -m wsspec.targets.faulty.fuzz_targets",
-                                     description="A reference server with fuzz faults.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=9001)
-    parser.add_argument("--fault", action="append", default=[], metavar="NAME")
-    parser.add_argument("--list", action="store_true", help="list the faults and exit")
-    args = parser.parse_args(argv)
-    if args.list:
-        for name, (rule, _cls) in FUZZ_FAULTS.items():
-            print(f"{name:<36} {rule}")
-        return 0
-    if not args.fault:
-        print("give at least one --fault NAME (--list shows them)", file=sys.stderr)
-        return 2
-    try:
-        behaviour = fuzz_behaviour(args.fault)
-    except ValueError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    server = FuzzFaultServer(behaviour, host=args.host, port=args.port)
-    asyncio.run(serve_until_signalled(
-        server, lambda: f"wsspec faulty server listening on {server.url}"))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
