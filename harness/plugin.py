@@ -33,6 +33,8 @@ from wsspec.reporting.wirelog_keep import keep_wirelog
 from wsspec.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
 from wsspec.wirelog import WireLog
 
+pytest_plugins = ["wsspec.reporting.wirelog_keep"]
+
 if TYPE_CHECKING:
     # The conversation pulls in the whole protocol core and the drivers; a
     # plain pytest run that never names a target should not pay for them.

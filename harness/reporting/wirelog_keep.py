@@ -13,6 +13,11 @@ says which it got. Only what is kept changes; verdicts are made before this runs
 A kept log is further bounded, whatever the mode: its first
 :data:`WIRELOG_REPORT_HEAD` and last :data:`WIRELOG_REPORT_TAIL` entries, and once the
 run's :data:`WIRELOG_RUN_BUDGET` is spent, only its last :data:`WIRELOG_SPENT_TAIL`.
+
+The module is also a pytest plugin (the wsspec plugin loads it): its
+``pytest_configure`` checks ``--wirelog`` when the run starts, so a bad value stops the
+run in one line before any case runs. The plugin imports it before pytest loads it as
+a plugin, and it has no assertions to rewrite: PYTEST_DONT_REWRITE.
 """
 
 from __future__ import annotations
@@ -136,8 +141,8 @@ def wirelog_mode(config: pytest.Config) -> str:
     return mode
 
 
-def keep_wirelog(config: pytest.Config, case: dict[str, Any]) -> None:
-    """Cut ``case["wirelog"]`` to what this run's reports keep (the plugin's one call)."""
+def _budget(config: pytest.Config) -> WireBudget:
+    """This process's budget (its share of the run's, under xdist) and the run's mode."""
     budget = config.stash.get(_KEEPER_KEY, None)
     if budget is None:
         workers = 1
@@ -146,4 +151,13 @@ def keep_wirelog(config: pytest.Config, case: dict[str, Any]) -> None:
             workers = max(int(workerinput.get("workercount", 1)), 1)
         budget = config.stash[_KEEPER_KEY] = WireBudget(WIRELOG_RUN_BUDGET // workers,
                                                         wirelog_mode(config))
-    budget.keep_case(case)
+    return budget
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _budget(config)
+
+
+def keep_wirelog(config: pytest.Config, case: dict[str, Any]) -> None:
+    """Cut ``case["wirelog"]`` to what this run's reports keep (the plugin's one call)."""
+    _budget(config).keep_case(case)
