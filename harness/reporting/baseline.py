@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from wsspec.reporting.presentation import VERDICTS
 from wsspec.verdicts import Verdict
 
 if sys.version_info >= (3, 11):
@@ -116,7 +117,7 @@ def load_baseline(path: str | Path) -> Baseline:
     cases = data.get("cases", {})
     if not isinstance(cases, dict):
         raise BaselineError(f"{where}: 'cases' must be a table of [cases.\"<id>\"] tables")
-    verdicts = ", ".join(v.value for v in Verdict)
+    verdicts = ", ".join(VERDICTS)
     expectations: dict[str, Expectation] = {}
     for case_id, entry in cases.items():
         name = f"{where}: cases.{json.dumps(case_id)}"
