@@ -28,8 +28,6 @@ from wsspec.reporting.presentation import (
     section_matrix,
 )
 
-#: characters of a TEXT frame's payload shown next to its description.
-TEXT_SHOWN = 120
 #: a long wire log shows its start and its end (where a failure usually is).
 HEAD_ENTRIES = 150
 TAIL_ENTRIES = 100
@@ -41,9 +39,9 @@ def compact_wirelog(wirelog: list[Mapping[str, Any]]) -> list[list[Any]]:
     """A wire log as ``[t_ms, kind, data]`` rows for the page's script.
 
     ``kind`` is ``"bo"`` or ``"bi"`` (raw bytes out or in: ``[base64 or None, length,
-    truncated]``), ``"fo"`` or ``"fi"`` (a frame: its description and the start of its
-    text), ``"e"`` (an event) or ``"gap"`` (entries left out of the page). A long log
-    keeps its first :data:`HEAD_ENTRIES` and last :data:`TAIL_ENTRIES` entries, and raw
+    truncated]``), ``"fo"`` or ``"fi"`` (a frame: its description, which shows the start
+    of its payload), ``"e"`` (an event) or ``"gap"`` (entries left out of the page). A long
+    log keeps its first :data:`HEAD_ENTRIES` and last :data:`TAIL_ENTRIES` entries, and raw
     bytes up to :data:`RAW_BUDGET` per case; ``report.json`` keeps everything.
     """
     chosen: list[Mapping[str, Any] | int] = list(wirelog)
@@ -66,13 +64,10 @@ def compact_wirelog(wirelog: list[Mapping[str, Any]]) -> list[list[Any]]:
                 data = base64.b64encode(bytes.fromhex(raw["hex"])).decode("ascii")
             rows.append([t, "b" + direction, [data, raw["length"], bool(raw.get("truncated"))]])
         elif "frame" in entry:
+            # The description already shows the start of the payload (Frame.describe).
             frame = entry["frame"]
-            describe = str(frame.get("describe") or frame.get("opcode", "frame"))
-            text = frame.get("text")
-            if isinstance(text, str) and text:
-                shown = text[:TEXT_SHOWN] + ("…" if len(text) > TEXT_SHOWN else "")
-                describe = f"{describe} {json.dumps(shown, ensure_ascii=False)}"
-            rows.append([t, "f" + direction, describe])
+            rows.append([t, "f" + direction,
+                         str(frame.get("describe") or frame.get("opcode", "frame"))])
         else:
             rows.append([t, "e", str(entry.get("event", ""))])
     return rows
