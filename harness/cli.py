@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="TOML file of accepted deviations: fail only on a change against it")
     parser.add_argument("--pcap", nargs="?", const="all", metavar="all|failed",
                         help="write a .pcap per case (or failed ones) into REPORT_DIR/pcap/")
+    parser.add_argument("--wirelog", choices=("failed", "full"),
+                        help="wire logs in the reports: failed (default: whole for failed "
+                        "cases, start and end for the others) or full")
     parser.add_argument("--list", action="store_true",
                         help="list the cases (id, title, RFC requirement) without running them")
     return parser
@@ -104,6 +107,7 @@ def pytest_args(options: argparse.Namespace, extra: Sequence[str]) -> list[str]:
                         ("--ca-file", options.ca_file),
                         ("--baseline", options.baseline),
                         ("--pcap", options.pcap),
+                        ("--wirelog", options.wirelog),
                         ("-k", options.k), ("-m", options.m), ("-n", options.n)):
         if value is not None:
             args.append(f"{flag}={value}" if flag.startswith("--") else flag)
@@ -129,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["baseline"]:
         return _baseline_command(argv[1:])
     if argv[:1] == ["compare"]:
-        from wsspec.compare import main as compare
+        from wsspec.reporting.compare import main as compare
 
         return compare(argv[1:])
     if argv[:1] == ["replay"]:
@@ -154,7 +158,7 @@ def _baseline_command(argv: Sequence[str]) -> int:
     import json
     from pathlib import Path
 
-    from wsspec.baseline import baseline_from_report
+    from wsspec.reporting.baseline import baseline_from_report
 
     parser = _Parser(prog="wsspec baseline",
                      description="Write a baseline accepting every non-pass case of a run; "

@@ -20,16 +20,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from wsspec.baseline import Baseline, BaselineError, Judgement, load_baseline, tally
 from wsspec.cases import SECTIONS, CaseInfo, case_template, start_timer_cases
 from wsspec.driver import DRIVER_NAMES
 from wsspec.fuzz.settings import OPTIONS as FUZZ_OPTIONS
 from wsspec.fuzz.settings import fuzz_settings
 from wsspec.launcher import LaunchedTarget, LaunchError, launch, probe
 from wsspec.profile import ProfileError, TargetProfile, check_url, load_profile
-from wsspec.report import build_report, section_table, write_report
+from wsspec.reporting.baseline import Baseline, BaselineError, Judgement, load_baseline, tally
+from wsspec.reporting.formats.report_json import REPORT_JSON, build_report
+from wsspec.reporting.presentation import section_table
+from wsspec.reporting.wirelog_keep import keep_wirelog
 from wsspec.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
 from wsspec.wirelog import WireLog
+
+pytest_plugins = ["wsspec.reporting.wirelog_keep"]
 
 if TYPE_CHECKING:
     # The DSL pulls in the whole protocol core and the drivers; a
@@ -78,6 +82,9 @@ _OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
      "change against it (see docs/reports.md)", {}),
     ("pcap", "string", "write a .pcap per case into <report-dir>/pcap/ (--pcap=failed: "
      "failed cases only)", {"nargs": "?", "const": "all", "metavar": "all|failed"}),
+    ("wirelog", "string", "wire logs kept in the reports: failed (default: the whole log of "
+     "fail, error and non-strict cases, the start and end of the others) or full", {
+         "metavar": "failed|full", "choices": ("failed", "full")}),
 ]
 _OPTIONS += [(name, "string", text, {"metavar": metavar})
              for name, metavar, text in FUZZ_OPTIONS]
@@ -202,7 +209,7 @@ def _baseline(path: str | None) -> Baseline | None:
 
 
 def _pcap(value: str | None) -> str | None:
-    from wsspec.outputs import PCAP_CHOICES
+    from wsspec.reporting.formats.pcap import PCAP_CHOICES
 
     if value is not None and value not in PCAP_CHOICES:
         raise pytest.UsageError(f"--pcap: expected all or failed, got {value!r} "
@@ -538,7 +545,7 @@ def pytest_runtest_makereport(item: pytest.Item,
     if judgement is not None:
         _apply_baseline(report, judgement)
     case = record.to_dict()
-    case["wirelog"] = _wire_budget(item.config).keep(case["wirelog"])
+    keep_wirelog(item.config, case)
     # The case dict now holds what the reports keep; the log's own entries go.
     record.wirelog = WireLog()
     if judgement is not None:
@@ -548,69 +555,6 @@ def pytest_runtest_makereport(item: pytest.Item,
     # teardown report) carries them; the whole case dict stays out of it.
     item.user_properties.extend(_junit_properties(case))
     return report
-
-
-#: the wire log the reports of one run keep, in all cases together (bytes of memory,
-#: estimated; shared out between xdist workers). Every case's log is capped already, but a
-#: target that floods every case would otherwise fill the run's memory, case by case (the
-#: controller of an xdist run holds about four times this estimate). The whole catalogue
-#: against a compliant server keeps about 34 MiB.
-WIRELOG_RUN_BUDGET = 44 * 2**20
-#: the entries of one case's wire log a report keeps: the first and the last ones.
-WIRELOG_REPORT_HEAD = 300
-WIRELOG_REPORT_TAIL = 200
-#: entries a case keeps once the run's budget is spent: the end, where its verdict shows.
-WIRELOG_SPENT_TAIL = 12
-
-_WIRE_BUDGET_KEY = pytest.StashKey["_WireBudget"]()
-
-
-class _WireBudget:
-    """What is left of :data:`WIRELOG_RUN_BUDGET` in this process."""
-
-    def __init__(self, share: int) -> None:
-        self.left = share
-
-    def keep(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """What the report keeps of ``entries`` (a case's wire log): its head and
-        tail, or only the tail once the run's budget is spent."""
-        if len(entries) > WIRELOG_REPORT_HEAD + WIRELOG_REPORT_TAIL:
-            left_out = len(entries) - WIRELOG_REPORT_HEAD - WIRELOG_REPORT_TAIL
-            entries = [*entries[:WIRELOG_REPORT_HEAD],
-                       _note(entries[WIRELOG_REPORT_HEAD], f"{left_out} entries not kept "
-                             "in the report (a case's report keeps its first "
-                             f"{WIRELOG_REPORT_HEAD} and last {WIRELOG_REPORT_TAIL})"),
-                       *entries[-WIRELOG_REPORT_TAIL:]]
-        size = sum(_entry_size(entry) for entry in entries)
-        if size <= self.left or len(entries) <= WIRELOG_SPENT_TAIL:
-            self.left = max(self.left - size, 0)
-            return entries
-        kept = entries[-WIRELOG_SPENT_TAIL:]
-        self.left = 0
-        return [_note(kept[0], f"{len(entries) - len(kept)} earlier entries not kept: this "
-                      f"run's wire logs reached {WIRELOG_RUN_BUDGET // 2**20} MiB"), *kept]
-
-
-def _note(at: dict[str, Any], text: str) -> dict[str, Any]:
-    return {"t": at.get("t", 0.0), "dir": "event", "event": text}
-
-
-def _entry_size(entry: dict[str, Any]) -> int:
-    """About the memory one wire log entry takes as a dict (measured on CPython 3.11)."""
-    body = entry.get("bytes") or entry.get("frame")
-    if isinstance(body, dict):
-        return 700 + len(body.get("hex", "")) + len(body.get("payload_hex", ""))
-    return 250 + len(str(entry.get("event", "")))
-
-
-def _wire_budget(config: pytest.Config) -> _WireBudget:
-    budget = config.stash.get(_WIRE_BUDGET_KEY, None)
-    if budget is None:
-        workers = 1
-        if _is_worker(config):
-            workers = max(int(config.workerinput.get("workercount", 1)), 1)  # type: ignore[attr-defined]
-        budget = config.stash[_WIRE_BUDGET_KEY] = _WireBudget(WIRELOG_RUN_BUDGET // workers)
-    return budget
 
 
 def _apply_baseline(report: pytest.TestReport, judgement: Judgement) -> None:
@@ -676,11 +620,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     )
     if settings.baseline is not None:
         report["baseline"] = {"file": settings.baseline.path, **tally(report["cases"])}
-    path = write_report(report, settings.report_dir)
-    config.stash[_REPORT_PATH_KEY] = path
-    from wsspec.outputs import write_outputs
+    from wsspec.reporting.outputs import write_outputs
 
     write_outputs(report, settings.report_dir, pcap=settings.pcap)
+    config.stash[_REPORT_PATH_KEY] = settings.report_dir / REPORT_JSON
 
 
 _REPORT_PATH_KEY = pytest.StashKey[Path]()

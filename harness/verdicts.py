@@ -18,7 +18,8 @@ from wsspec.wirelog import WireLog
 
 
 class Verdict(str, enum.Enum):
-    """The six verdicts, ordered from best to worst for :meth:`worse`."""
+    """The six verdicts, declared from best to worst: the one order every part of
+    wsspec uses (:meth:`worse`, :attr:`rank`, baselines, the fuzz oracle, reports)."""
 
     PASS = "pass"
     NON_STRICT = "non-strict"
@@ -27,9 +28,14 @@ class Verdict(str, enum.Enum):
     FAIL = "fail"
     ERROR = "error"
 
+    @property
+    def rank(self) -> int:
+        """The verdict's place in the order: 0 for ``pass`` up to 5 for ``error``."""
+        return list(Verdict).index(self)
+
     def worse(self, other: Verdict) -> Verdict:
-        order = list(Verdict)
-        return self if order.index(self) >= order.index(other) else other
+        """The worse of the two (``self`` when they are equal)."""
+        return self if self.rank >= other.rank else other
 
 
 #: what each verdict means, in words, for reports and the terminal summary.

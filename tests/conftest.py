@@ -80,5 +80,6 @@ def validate_report(data: Any) -> None:
     """Fail unless ``data`` follows the shipped report.json schema (JSON Schema 2020-12)."""
     import jsonschema
 
-    schema = json.loads((REPO / "harness" / "schema" / "report.schema.json").read_text())
+    schema_file = REPO / "harness" / "reporting" / "schema" / "report.schema.json"
+    schema = json.loads(schema_file.read_text())
     jsonschema.Draft202012Validator(schema).validate(data)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from wsspec.autobahn_cases import SECTIONS_1_TO_10, SECTIONS_12_AND_13
 from wsspec.casedocs import collect_cases
 from wsspec.cases import CaseInfo
 from wsspec.conformance.test_handshake import MALFORMED_EXTENSIONS
 from wsspec.protocol.errors import HandshakeViolation
 from wsspec.protocol.handshake import parse_extension_header
+from wsspec.reporting.autobahn_cases import SECTIONS_1_TO_10, SECTIONS_12_AND_13
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ import random
 from typing import Any
 
 from wsspec.cases import SECTIONS
-from wsspec.verdicts import Verdict
+from wsspec.reporting.formats.report_json import summarise
+from wsspec.reporting.presentation import VERDICTS
 
 HANDSHAKE_OUT = (b"GET / HTTP/1.1\r\nHost: 127.0.0.1:9001\r\nUpgrade: websocket\r\n"
                  b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -64,7 +65,7 @@ def synthetic_report(count: int, seed: int = 1, entries: int = 20,
     cases = []
     for n in range(count):
         section = SECTIONS[n % len(SECTIONS)]
-        verdict = rng.choices([v.value for v in Verdict], weights)[0]
+        verdict = rng.choices(VERDICTS, weights)[0]
         cases.append({
             "id": f"{section}.synthetic.{n}",
             "section": section,
@@ -78,7 +79,7 @@ def synthetic_report(count: int, seed: int = 1, entries: int = 20,
             "duration_s": round(rng.random() / 50, 6),
             "wirelog": wirelog(rng, entries, big_chunks),
         })
-    summary = {v.value: sum(c["verdict"] == v.value for c in cases) for v in Verdict}
+    summary = summarise(cases)
     return {"tool": "wsspec", "version": "0.1.0",
             "target": {"url": "ws://127.0.0.1:9001/echo", "profile": {"echo": True}},
             "started": "2026-01-02T03:04:05+00:00", "duration_s": 12.5,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from synthetic import synthetic_report
-from wsspec.autobahn_index import autobahn_index
+from wsspec.reporting.formats.autobahn_index import autobahn_index
 
 
 def _case(case_id: str, verdict: str, autobahn: str | None, wirelog: list[Any] | None = None,

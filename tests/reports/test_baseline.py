@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 from conftest import server_cmd
-from wsspec.baseline import PLACEHOLDER, BaselineError, baseline_from_report, load_baseline
+from wsspec.reporting.baseline import (
+    PLACEHOLDER,
+    BaselineError,
+    baseline_from_report,
+    load_baseline,
+)
 from wsspec.verdicts import Verdict
 
 CASES = "ping.pong.text-payload or framing.echo.binary or close.normal.1000"
@@ -24,7 +29,13 @@ def test_judging_against_an_entry(tmp_path: Path) -> None:
                                               'reason = "known"\n'))
     assert baseline.judge("a.b", Verdict.FAIL).status == "accepted"  # type: ignore[union-attr]
     assert baseline.judge("a.b", Verdict.PASS).status == "fixed"  # type: ignore[union-attr]
-    assert baseline.judge("a.b", Verdict.ERROR).status == "changed"  # type: ignore[union-attr]
+    assert baseline.judge("a.b", Verdict.ERROR).status == "regressed"  # type: ignore[union-attr]
+    # one order for every comparison, the Verdict enum's: informational is worse than
+    # non-strict, error worse than fail
+    informational = load_baseline(_write(tmp_path, '[cases."a.b"]\nverdict = "informational"\n'
+                                                   'reason = "known"\n'))
+    assert informational.judge("a.b", Verdict.NON_STRICT).status == "fixed"  # type: ignore[union-attr]
+    assert informational.judge("a.b", Verdict.UNSUPPORTED).status == "regressed"  # type: ignore[union-attr]
     assert baseline.judge("other", Verdict.FAIL) is None
     lenient = load_baseline(_write(tmp_path, '[cases."a.b"]\nverdict = "non-strict"\n'
                                              'reason = "known"\n'))

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import server_cmd
-from wsspec.compare import compare_text, load_reports, render_compare_html
+from wsspec.reporting.compare import compare_text, load_reports, render_compare_html
 
 
 def _report(path: Path, url: str, verdicts: dict[str, str]) -> Path:

@@ -7,7 +7,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from wsspec.pcap import SERVER_PORT, pcap_bytes
+from wsspec.reporting.formats.pcap import SERVER_PORT, pcap_bytes
 
 
 def read_pcap(data: bytes) -> list[dict[str, Any]]:

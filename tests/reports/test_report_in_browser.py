@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Run, run_tool
+from conftest import Run, run_tool, server_cmd
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -128,3 +128,47 @@ def test_filters_and_an_expanded_case_work_in_the_browser(full_run: Run, browser
         lambda _: body.find_element(By.CSS_SELECTOR, "pre.hex")).text
     first = next(e for e in case["wirelog"] if "bytes" in e)["bytes"]["hex"]
     assert dump.startswith("0000  " + " ".join(first[i:i + 2] for i in range(0, 16, 2)))
+
+
+@pytest.fixture(scope="module")
+def failing_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """A server that corrupts echoes: two echo cases fail, a long ping case passes."""
+    folder = tmp_path_factory.mktemp("failing")
+    cmd = server_cmd("wsspec.targets.reference", "--port", "{port}", "--fault", "corrupt-echo")
+    run = run_tool([f"--target-cmd={cmd}", "--case-timeout=1", "-k",
+                    "framing.echo.binary or framing.size.text.65536.chopped or "
+                    "ping.pong.ten-in-a-row.octets"], folder)
+    assert run.returncode == 1, run.output
+    return run
+
+
+def test_a_failing_case_opens_to_its_whole_wire_log(failing_run: Run, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    report = failing_run.report()
+    failing = next(c for c in report["cases"] if c["id"] == "framing.size.text.65536.chopped")
+    passing = next(c for c in report["cases"] if c["id"] == "ping.pong.ten-in-a-row.octets")
+    assert (failing["verdict"], failing["wirelog_kept"]) == ("fail", "full")
+    assert (passing["verdict"], passing["wirelog_kept"]) == ("pass", "short")
+    page = (failing_run.cwd / "reports" / "index.html").as_uri()
+    browser.get(f"{page}#case={failing['id']}")
+    WebDriverWait(browser, 30).until(
+        lambda b: b.execute_script("return document.body.dataset.ready === '1'"))
+    assert browser.find_element(By.ID, "headline").text == "FAIL"
+    details = browser.find_element(By.CSS_SELECTOR, f'details[data-id="{failing["id"]}"]')
+    assert details.get_attribute("open") is not None
+    body = details.find_element(By.CSS_SELECTOR, ".body")
+    assert failing["expected"] in body.text
+    assert body.find_element(By.CSS_SELECTOR, ".obs.bad pre").text == failing["observed"]
+    log = body.find_element(By.CSS_SELECTOR, ".wirelog")
+    assert len(log.find_elements(By.CSS_SELECTOR, "table tr")) == len(failing["wirelog"]) + 1
+    assert "shortened" not in log.text and "entries left out" not in log.text
+
+    # a passing case opened by a click shows its short log and says how to get the whole one
+    other = browser.find_element(By.CSS_SELECTOR, f'details[data-id="{passing["id"]}"]')
+    other.find_element(By.TAG_NAME, "summary").click()
+    short = other.find_element(By.CSS_SELECTOR, ".wirelog")
+    assert len(short.find_elements(By.CSS_SELECTOR, "table tr")) == len(passing["wirelog"]) + 1
+    assert "shortened" in short.text and "--wirelog=full" in short.text
+    assert "entries left out" in short.text

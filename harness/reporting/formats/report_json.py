@@ -1,4 +1,4 @@
-"""``report.json`` (the public contract of DESIGN.md) and the terminal summary."""
+"""``report.json``: the public contract of DESIGN.md, and the source of every other output."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from wsspec import __version__
-from wsspec.cases import SECTIONS
-from wsspec.verdicts import Verdict
+from wsspec.reporting.outputs import OutputOptions, output
+from wsspec.reporting.presentation import VERDICTS, section_order
 
-VERDICTS = [v.value for v in Verdict]
+#: the file name, in the report folder.
+REPORT_JSON = "report.json"
 
 
 def summarise(cases: Iterable[Mapping[str, Any]]) -> dict[str, int]:
@@ -30,8 +31,7 @@ def build_report(
     duration_s: float,
 ) -> dict[str, Any]:
     """The ``report.json`` document, cases in id order."""
-    ordered = sorted(cases, key=lambda c: (SECTIONS.index(c["section"])
-                                           if c["section"] in SECTIONS else len(SECTIONS), c["id"]))
+    ordered = sorted(cases, key=lambda c: (section_order(c["section"]), c["id"]))
     return {
         "tool": "wsspec",
         "version": __version__,
@@ -46,7 +46,7 @@ def build_report(
 def write_report(report: Mapping[str, Any], directory: Path) -> Path:
     """Write ``report.json`` into ``directory`` (created if needed)."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "report.json"
+    path = directory / REPORT_JSON
     tmp = path.with_suffix(".json.tmp")
     # One case per line, each encoded by the C encoder (an indent would force the pure-Python
     # one, seconds for a full run) and written as it is made: the text of the whole report is
@@ -63,22 +63,6 @@ def write_report(report: Mapping[str, Any], directory: Path) -> Path:
     return path
 
 
-def section_table(cases: Iterable[Mapping[str, Any]]) -> list[str]:
-    """A per-section verdict table as text lines, for the terminal."""
-    per: dict[str, Counter[str]] = {}
-    for case in cases:
-        per.setdefault(case["section"], Counter())[case["verdict"]] += 1
-    if not per:
-        return []
-    headers = ["section", *VERDICTS]
-    rows = [[section, *(str(per[section].get(v, 0)) for v in VERDICTS)]
-            for section in sorted(per, key=lambda s: SECTIONS.index(s) if s in SECTIONS else 99)]
-    totals = Counter[str]()
-    for counts in per.values():
-        totals.update(counts)
-    rows.append(["total", *(str(totals.get(v, 0)) for v in VERDICTS)])
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-    def fmt(row: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
-                         enumerate(zip(row, widths, strict=False)))
-    return [fmt(headers), *(fmt(r) for r in rows)]
+@output(REPORT_JSON, order=0)
+def _write(report: Mapping[str, Any], directory: Path, options: OutputOptions) -> list[Path]:
+    return [write_report(report, directory)]

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from wsspec.presentation import FAILING, VERDICTS, headline, section_matrix
+from wsspec.reporting.outputs import OutputOptions, output
+from wsspec.reporting.presentation import FAILING, VERDICTS, headline, section_matrix
 
 #: failed cases listed in full; the rest are counted (the job page has a size limit).
 MAX_LISTED = 50
@@ -50,3 +51,9 @@ def append_step_summary(report: Mapping[str, Any]) -> Path | None:
     with path.open("a", encoding="utf-8") as out:
         out.write(summary_markdown(report))
     return path
+
+
+@output("step summary", order=40)
+def _write(report: Mapping[str, Any], directory: Path, options: OutputOptions) -> list[Path]:
+    summary = append_step_summary(report)
+    return [] if summary is None else [summary]

@@ -9,8 +9,9 @@ A baseline is a TOML file listing accepted deviations, each with its reason::
 Judged against it, a case whose verdict matches its entry is *accepted* (pytest
 passes it; the report still shows the observed verdict), a case now better than
 its entry is *fixed* (reported, so the baseline can be tightened), a case worse
-than its entry is *regressed* and fails. Cases without an entry are judged as
-usual.
+than its entry is *regressed* and fails. "Better" and "worse" follow the one
+verdict order, :class:`~wsspec.verdicts.Verdict`'s. Cases without an entry are
+judged as usual.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from wsspec.reporting.presentation import VERDICTS
 from wsspec.verdicts import Verdict
 
 if sys.version_info >= (3, 11):
@@ -32,17 +34,7 @@ else:  # pragma: no cover
 #: the reason ``wsspec baseline`` writes; loading it works but warns.
 PLACEHOLDER = "accepted deviation: explain why"
 
-#: how bad a verdict is, for "better" and "worse"; equal ranks are a change, not a regression.
-RANK = {
-    Verdict.PASS: 0,
-    Verdict.INFORMATIONAL: 0,
-    Verdict.NON_STRICT: 1,
-    Verdict.UNSUPPORTED: 1,
-    Verdict.FAIL: 2,
-    Verdict.ERROR: 2,
-}
-
-Status = Literal["accepted", "fixed", "regressed", "changed"]
+Status = Literal["accepted", "fixed", "regressed"]
 
 
 class BaselineError(ValueError):
@@ -76,9 +68,7 @@ class Judgement:
             return f"accepted ({self.expected.reason})"
         if self.status == "fixed":
             return f"fixed: the baseline expects {was}; update the baseline"
-        if self.status == "regressed":
-            return f"regressed: the baseline expects {was} ({self.expected.reason})"
-        return f"changed: the baseline expects {was}; judged on its own"
+        return f"regressed: the baseline expects {was} ({self.expected.reason})"
 
 
 @dataclass(frozen=True)
@@ -100,12 +90,10 @@ class Baseline:
             return None
         if verdict is expected.verdict:
             status: Status = "accepted"
-        elif RANK[verdict] < RANK[expected.verdict]:
+        elif verdict.rank < expected.verdict.rank:
             status = "fixed"
-        elif RANK[verdict] > RANK[expected.verdict]:
-            status = "regressed"
         else:
-            status = "changed"
+            status = "regressed"
         return Judgement(status, expected)
 
 
@@ -129,7 +117,7 @@ def load_baseline(path: str | Path) -> Baseline:
     cases = data.get("cases", {})
     if not isinstance(cases, dict):
         raise BaselineError(f"{where}: 'cases' must be a table of [cases.\"<id>\"] tables")
-    verdicts = ", ".join(v.value for v in Verdict)
+    verdicts = ", ".join(VERDICTS)
     expectations: dict[str, Expectation] = {}
     for case_id, entry in cases.items():
         name = f"{where}: cases.{json.dumps(case_id)}"

@@ -11,9 +11,12 @@ of that format accept the file.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
+from wsspec.reporting.outputs import OutputOptions, output
 from wsspec.verdicts import Verdict
 
 BEHAVIOR = {
@@ -77,3 +80,11 @@ def autobahn_index(report: Mapping[str, Any], agent: str | None = None) -> dict[
             "reportfile": f"index.html#case={deciding['id']}",
         }
     return {name: results}
+
+
+@output("index.json", order=20)
+def _write(report: Mapping[str, Any], directory: Path, options: OutputOptions) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "index.json"
+    path.write_text(json.dumps(autobahn_index(report), indent=1) + "\n", encoding="utf-8")
+    return [path]

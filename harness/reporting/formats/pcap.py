@@ -14,6 +14,7 @@ is cut the same way here.
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import re
 import struct
@@ -21,6 +22,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from wsspec.reporting.outputs import OutputOptions, output
+from wsspec.reporting.presentation import FAILING
+
+#: values of ``--pcap``: a capture of every case, or of failed ones only.
+PCAP_CHOICES = ("all", "failed")
 
 #: libpcap magic (microsecond timestamps), version 2.4, LINKTYPE_ETHERNET.
 _GLOBAL_HEADER = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
@@ -45,6 +52,9 @@ One .pcap per case, synthesised from the case's wire log (report.json) by wsspec
 - The wire log keeps the first 4096 bytes of each read or write; a longer chunk
   is cut at 4096 bytes here too, and frames spanning the cut show as malformed.
 - wss:// runs show the bytes inside TLS (the wire log records them decrypted).
+- A case that passed keeps only the start and end of its wire log unless the run
+  used --wirelog=full, so its capture is incomplete (report.json's wirelog_kept
+  says "short").
 """
 
 
@@ -164,7 +174,7 @@ def write_pcaps(report: Mapping[str, Any], directory: Path, which: str = "all",
     (directory / "README.txt").write_text(README, encoding="utf-8")
     written = []
     for case in report["cases"]:
-        if which == "failed" and case["verdict"] not in ("fail", "error"):
+        if which == "failed" and case["verdict"] not in FAILING:
             continue
         if not any("bytes" in entry for entry in case["wirelog"]):
             continue
@@ -172,3 +182,17 @@ def write_pcaps(report: Mapping[str, Any], directory: Path, which: str = "all",
         path.write_bytes(pcap_bytes(case["wirelog"], start))
         written.append(path)
     return written
+
+
+def _epoch(started: str) -> float:
+    try:
+        return datetime.datetime.fromisoformat(started).timestamp()
+    except ValueError:
+        return 0.0
+
+
+@output("pcap", order=30)
+def _write(report: Mapping[str, Any], directory: Path, options: OutputOptions) -> list[Path]:
+    if options.pcap is None:
+        return []
+    return write_pcaps(report, directory / "pcap", options.pcap, _epoch(report["started"]))

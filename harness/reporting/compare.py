@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wsspec.html_report import environment
-from wsspec.presentation import VERDICTS, section_order
+from wsspec.reporting.presentation import VERDICTS, environment, section_order
 
 
 class CompareError(ValueError):
