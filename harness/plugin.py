@@ -209,12 +209,13 @@ def _in_case_module(item: pytest.Item) -> bool:
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
+    cases = [item for item in items if _in_case_module(item)]
+    if not cases:
+        return
     from wsspec.cases import case_template
 
     seen: dict[str, str] = {}
-    for item in items:
-        if not _in_case_module(item):
-            continue
+    for item in cases:
         template = case_template(getattr(item, "obj", None))
         if template is None:
             continue
