@@ -172,9 +172,9 @@ class _CaseModule(pytest.Module):
     it as ``wsspec.conformance.test_rsv`` keeps one module object and one name,
     wherever the package was installed from.
 
-    The fixtures of :mod:`wsspec.case_fixtures` are parsed onto this collector:
-    visible to its cases alone, and there ahead of any plugin's fixture of the
-    same name.
+    The fixtures of :mod:`wsspec.case_fixtures` are parsed onto the cases'
+    package: visible to its cases alone, and there ahead of any plugin's
+    fixture of the same name.
     """
 
     def _getobj(self) -> Any:
@@ -187,14 +187,26 @@ class _CaseModule(pytest.Module):
                                     f"{type(exc).__name__}: {exc}") from exc
 
     def collect(self) -> Any:
-        from wsspec import case_fixtures
-
-        manager = self.session._fixturemanager
-        if "holder" in inspect.signature(manager.parsefactories).parameters:
-            manager.parsefactories(holder=case_fixtures, node=self)  # pytest >= 9.1
-        else:
-            manager.parsefactories(case_fixtures, self.nodeid)
+        _parse_case_fixtures(self.parent)
         return super().collect()
+
+
+_FIXTURES_KEY = pytest.StashKey[bool]()
+
+
+def _parse_case_fixtures(package: Any) -> None:
+    """The fixtures of :mod:`wsspec.case_fixtures`, once, on the node holding the case
+    modules (pytest parses a holder object once per session)."""
+    if package.stash.get(_FIXTURES_KEY, False):
+        return
+    package.stash[_FIXTURES_KEY] = True
+    from wsspec import case_fixtures
+
+    manager = package.session._fixturemanager
+    if "holder" in inspect.signature(manager.parsefactories).parameters:
+        manager.parsefactories(holder=case_fixtures, node=package)  # pytest >= 9.1
+    else:
+        manager.parsefactories(case_fixtures, package.nodeid)
 
 
 def pytest_pycollect_makemodule(module_path: Path, parent: Any) -> pytest.Module | None:
@@ -581,9 +593,7 @@ def _wire_line(entry: dict[str, Any]) -> str:
     """One wire log entry as a line of text."""
     frame = entry.get("frame")
     if isinstance(frame, dict):
-        what = " ".join(f"{key}={value}" for key, value in frame.items()
-                        if key not in ("hex", "payload_hex"))
-        what += f" payload={frame.get('payload_hex', '')[:96]}"
+        what = str(frame.get("describe", "")) or f"frame {frame.get('hex', '')[:96]}"
     elif isinstance(entry.get("bytes"), dict):
         what = f"bytes {entry['bytes'].get('hex', '')[:96]}"
     else:

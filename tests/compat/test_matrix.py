@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -253,20 +254,32 @@ def test_pytest_html_shows_the_verdict_and_the_wire_log(shared_env: Env, tmp_pat
     assert done.returncode == 1, done.stdout + done.stderr
     case = json.loads((tmp_path / "reports" / "report.json").read_text())["cases"][0]
     assert case["verdict"] == "fail"
-    page = (tmp_path / "report.html").read_text()
-    # pytest-html keeps its rows as JSON inside the page: unescape both layers
-    text = html.unescape(json.loads(f'"{_data_of(page)}"')) if _data_of(page) else page
+    shown = html_report_text((tmp_path / "report.html").read_text())
     for expected in ("wsspec wire log", "wsspec verdict", case["expected"], case["observed"]):
-        assert html.escape(expected) in text or expected in text, expected
+        assert expected in shown, expected
+    frames = [entry["frame"]["describe"] for entry in case["wirelog"] if "frame" in entry]
+    assert frames and all(frame in shown for frame in frames), frames
 
 
-def _data_of(page: str) -> str:
-    """The JSON blob pytest-html 4 embeds (``data-jsonblob="..."``), or ""."""
-    start = page.find('data-jsonblob="')
-    if start < 0:
-        return ""
-    start += len('data-jsonblob="')
-    return page[start:page.index('"', start)].replace("\\", "\\\\")
+def html_report_text(page: str) -> str:
+    """The text of a pytest-html 4 report: its rows are a JSON blob in the page's
+    ``data-jsonblob`` attribute, their extras and logs HTML inside the JSON strings."""
+    match = re.search(r'data-jsonblob="([^"]*)"', page)
+    assert match, "no data-jsonblob in the pytest-html report"
+    strings: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            strings.append(html.unescape(value))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(json.loads(html.unescape(match.group(1))))
+    return "\n".join(strings)
 
 
 # -- pytest-django: the scenario it was found with ------------------------------------
