@@ -25,14 +25,14 @@ class _Collector:
         self.infos: list[CaseInfo] = []
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        from wsspec.plugin import INFO_KEY
+        from wsspec.runstate import INFO_KEY
 
         self.infos = [item.stash[INFO_KEY] for item in session.items if INFO_KEY in item.stash]
 
 
 def collect_cases() -> list[CaseInfo]:
     """Every installed case, resolved per parameter, in collection order."""
-    from wsspec.plugin import CONFORMANCE_DIR
+    from wsspec.runstate import CONFORMANCE_DIR
 
     collector = _Collector()
     with contextlib.redirect_stdout(io.StringIO()) as out:

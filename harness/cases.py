@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
+from wsspec.profile import CAPABILITIES
 
 if TYPE_CHECKING:
     from wsspec.dsl import ConcurrentObservations, Observation, Target
@@ -24,11 +25,6 @@ SECTIONS = (
     "limits", "misc", "deflate", "auth", "origin", "subprotocol", "heartbeat", "fuzz",
 )
 
-#: what a case may need from the profile; absent → ``unsupported``.
-CAPABILITIES = (
-    "echo", "deflate", "auth", "origin", "heartbeat", "limits", "paths", "subprotocols",
-    "handshake_timeout", "jwt_secret",
-)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -18,12 +18,15 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from wsspec import __version__
+from wsspec.options import add_cli_options, cli_to_pytest, dest
+from wsspec.settings import REFERENCE, SettingsError, read_settings
 
 EPILOG = """\
 examples:
   wsspec                                      the built-in reference server
   wsspec ws://127.0.0.1:9001/echo             a running server
   wsspec --target-cmd "node server.js {port}" start the server, test it, stop it
+  wsspec --target-profile server.toml URL    what the server offers (docs/profile.md)
   wsspec -m "framing or close" -n auto URL    two sections, in parallel
   wsspec serve --port 9001                    run the reference server
   wsspec URL -- --junitxml=reports/junit.xml  pass options on to pytest
@@ -42,6 +45,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command's arguments: the URL, the options of :mod:`wsspec.options` under
+    their pytest names, and the few pytest flags the command passes on (-k, -m, -n, -q)."""
     parser = _Parser(
         prog="wsspec",
         description="WebSocket (RFC 6455 / RFC 7692) conformance suite. Without a URL, "
@@ -51,41 +56,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("url", nargs="?", help="ws:// or wss:// URL of the server to test")
     parser.add_argument("--version", action="version", version=f"wsspec {__version__}")
-    parser.add_argument("--target-cmd", metavar="CMD",
-                        help="command starting the server; {port} is replaced by a free port")
-    parser.add_argument("--profile", metavar="FILE",
-                        help="TOML target profile (auth, origin, heartbeat, limits, deflate, ...)")
-    parser.add_argument("--driver", metavar="NAME", help="I/O driver: asyncio (default) or trio")
-    parser.add_argument("--strict", action="store_true",
-                        help="grade non-strict cases (a SHOULD not met) as failures")
-    parser.add_argument("--report-dir", metavar="DIR", help="where report.json goes (reports)")
-    parser.add_argument("--timeout", metavar="S", help="seconds each wait of a case may take (5)")
-    parser.add_argument("--startup-timeout", metavar="S",
-                        help="seconds --target-cmd has to open its port (20)")
-    parser.add_argument("--heartbeat-tolerance", metavar="S",
-                        help="slack on the profile's heartbeat timers, in seconds (0.5)")
-    parser.add_argument("--insecure", action="store_true",
-                        help="wss://: do not verify the server certificate")
-    parser.add_argument("--ca-file", metavar="PEM", help="wss://: trust this CA bundle")
+    add_cli_options(parser)
     parser.add_argument("-k", metavar="EXPR", help="only cases matching EXPR (ids, titles)")
     parser.add_argument("-m", metavar="EXPR", help="only these sections, e.g. 'framing or close'")
     parser.add_argument("-n", metavar="N", help="parallel workers (pytest-xdist), e.g. auto")
     parser.add_argument("-q", "--quiet", action="count", default=0, help="less output")
-    parser.add_argument("--baseline", metavar="FILE",
-                        help="TOML file of accepted deviations: fail only on a change against it")
-    parser.add_argument("--pcap", nargs="?", const="all", metavar="all|failed",
-                        help="write a .pcap per case (or failed ones) into REPORT_DIR/pcap/")
-    parser.add_argument("--wirelog", choices=("failed", "full"),
-                        help="wire logs in the reports: failed (default: whole for failed "
-                        "cases, start and end for the others) or full")
-    parser.add_argument("--list", action="store_true",
-                        help="list the cases (id, title, RFC requirement) without running them")
     return parser
+
+
+def _target(options: argparse.Namespace) -> str | None:
+    """The ``--target`` of the run: the URL, else the reference server unless a command
+    starts the target."""
+    if options.url:
+        return str(options.url)
+    return None if options.wsspec_target_cmd else REFERENCE
 
 
 def pytest_args(options: argparse.Namespace, extra: Sequence[str]) -> list[str]:
     """The pytest command line equivalent to ``options``."""
-    from wsspec.plugin import CONFORMANCE_DIR
+    from wsspec.runstate import CONFORMANCE_DIR
 
     args = [str(CONFORMANCE_DIR), "-p", "no:cacheprovider", "-o", "python_files=test_*.py",
             "--rootdir", str(CONFORMANCE_DIR),
@@ -93,35 +82,31 @@ def pytest_args(options: argparse.Namespace, extra: Sequence[str]) -> list[str]:
             # assertion rewriting; the plugin's checks do not rely on it.
             "-W", "ignore:Module already imported so cannot be rewritten:"
             "pytest.PytestAssertRewriteWarning"]
-    if options.url:
-        args.append(f"--target={options.url}")
-    elif not options.target_cmd:
-        args.append("--target=reference")
-    for flag, value in (("--target-cmd", options.target_cmd),
-                        ("--target-profile", options.profile),
-                        ("--driver", options.driver),
-                        ("--report-dir", options.report_dir),
-                        ("--case-timeout", options.timeout),
-                        ("--target-startup-timeout", options.startup_timeout),
-                        ("--heartbeat-tolerance", options.heartbeat_tolerance),
-                        ("--ca-file", options.ca_file),
-                        ("--baseline", options.baseline),
-                        ("--pcap", options.pcap),
-                        ("--wirelog", options.wirelog),
-                        ("-k", options.k), ("-m", options.m), ("-n", options.n)):
+    target = _target(options)
+    if target is not None:
+        args.append(f"--target={target}")
+    args += cli_to_pytest(options)
+    for flag in ("k", "m", "n"):
+        value = getattr(options, flag)
         if value is not None:
-            args.append(f"{flag}={value}" if flag.startswith("--") else flag)
-            if not flag.startswith("--"):
-                args.append(value)
-    if options.strict:
-        args.append("--wsspec-strict")
-    if options.insecure:
-        args.append("--insecure")
-    if options.list:
-        args += ["--wsspec-list", "-q", "-q"]
+            args += [f"-{flag}", value]
+    if options.wsspec_list:
+        args += ["-q", "-q"]
     args += ["-q"] * options.quiet
     args += list(extra)
     return args
+
+
+def _check(options: argparse.Namespace) -> str | None:
+    """The one-line error of a bad option, found before pytest starts (the run itself
+    validates the same way)."""
+    target = _target(options)
+    try:
+        read_settings(lambda name: target if name == "target"
+                      else getattr(options, dest(name), None))
+    except SettingsError as exc:
+        return str(exc)
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -149,6 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("wsspec: -n needs pytest-xdist (pip install pytest-xdist)", file=sys.stderr)
         return 2
     import pytest
+
+    error = _check(options)
+    if error is not None:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return int(pytest.ExitCode.USAGE_ERROR)
 
     return int(pytest.main(pytest_args(options, extra)))
 

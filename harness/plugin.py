@@ -1,9 +1,16 @@
 """The pytest plugin: options, fixtures and hooks that run the conformance cases.
 
-Loaded through the ``pytest11`` entry point. It stays out of a user's own
-``pytest`` run: the installed ``conformance`` cases are collected only when a
-target option (``--target``, ``--target-cmd`` or a profile with a ``url``) is
-given; with one, a run that names no paths runs the cases from any directory.
+Loaded through the ``pytest11`` entry point, into every pytest run of an
+environment where wsspec is installed; it stays out of a user's own run. The
+installed ``wsspec.conformance`` cases are collected only when a target option
+(``--target``, ``--target-cmd`` or a profile with a ``url``) is given, and with
+one a run that names no paths runs the cases from any directory. Every hook
+acts on the cases' items alone; the only session-wide fixture is
+``wsspec_target``, and the cases' own short-named fixtures
+(:mod:`wsspec.case_fixtures`) are visible to the cases only. Section markers
+are registered when a target is named or the cases are collected. Importing
+this module costs pytest next to nothing: the engine is imported when a case
+runs (see ``benchmarks/plugin_import.py``).
 """
 
 from __future__ import annotations
@@ -14,207 +21,42 @@ import inspect
 import os
 import time
 import warnings
-from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine, Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from wsspec.cases import SECTIONS, CaseInfo, case_template, start_timer_cases
-from wsspec.driver import DRIVER_NAMES
-from wsspec.fuzz.settings import OPTIONS as FUZZ_OPTIONS
-from wsspec.fuzz.settings import fuzz_settings
-from wsspec.launcher import LaunchedTarget, LaunchError, launch, probe
-from wsspec.profile import ProfileError, TargetProfile, check_url, load_profile
-from wsspec.reporting.baseline import Baseline, BaselineError, Judgement, load_baseline, tally
-from wsspec.reporting.formats.report_json import REPORT_JSON, build_report
-from wsspec.reporting.presentation import section_table
-from wsspec.reporting.wirelog_keep import keep_wirelog
-from wsspec.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
-from wsspec.wirelog import WireLog
-
-pytest_plugins = ["wsspec.reporting.wirelog_keep"]
+from wsspec.options import add_pytest_options, option_value
+from wsspec.runstate import (
+    CONFORMANCE_DIR,
+    CONFORMANCE_PACKAGE,
+    INFO_KEY,
+    RECORD_KEY,
+    SETTINGS_KEY,
+)
+from wsspec.settings import REFERENCE, Settings, SettingsError, read_settings
 
 if TYPE_CHECKING:
-    # The DSL pulls in the whole protocol core and the drivers; a
+    # The conversation pulls in the whole protocol core and the drivers; a
     # plain pytest run that never names a target should not pay for them.
-    from wsspec.driver.base import TLSOptions
-    from wsspec.dsl import Client, ConcurrentObservations, Target
-
-REFERENCE = "reference"
-CONFORMANCE_PACKAGE = "wsspec.conformance"
-#: where the cases live: the folder of ``wsspec.conformance``, wherever packaging put it
-#: (``conformance/`` in a checkout, ``wsspec/conformance/`` in an installed wheel).
-CONFORMANCE_DIR = Path(importlib.import_module(CONFORMANCE_PACKAGE).__path__[0]).resolve()
-
-INFO_KEY = pytest.StashKey[CaseInfo]()
-RECORD_KEY = pytest.StashKey[CaseRecord]()
-SETTINGS_KEY = pytest.StashKey["Settings"]()
+    from wsspec.reporting.baseline import Baseline, Judgement
+    from wsspec.dsl import ConcurrentObservations, Target
+    from wsspec.verdicts import CaseFailed, CaseRecord, HarnessError
 
 
 class NonStrictWarning(UserWarning):
     """A case graded non-strict: allowed by the RFC, but not the preferred behaviour."""
 
 
-# name, ini type, help; the option is --NAME, its ini twin wsspec_NAME (dashes → underscores).
-_OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
-    ("target", "string", "ws:// or wss:// URL of the server to test, or 'reference' for the "
-     "built-in reference server", {}),
-    ("target-cmd", "string", "command that starts the server; {port} is replaced by a free "
-     "port (e.g. \"node server.js {port}\")", {}),
-    ("target-profile", "string", "TOML profile declaring what the target offers (auth, origin, "
-     "heartbeat, limits, deflate, ...)", {}),
-    ("driver", "string", "I/O driver: asyncio (default) or trio", {}),
-    ("wsspec-strict", "bool", "grade non-strict cases (a SHOULD not met) as failures",
-     {"action": "store_true", "default": None}),
-    ("report-dir", "string", "folder for report.json (default: reports)", {}),
-    ("case-timeout", "string", "seconds each wait of a case may take (default 5)", {}),
-    ("heartbeat-tolerance", "string", "seconds of slack on the target's timers: heartbeat "
-     "pings and drops, handshake deadline (default 0.5)", {}),
-    ("target-startup-timeout", "string", "seconds --target-cmd has to open its port "
-     "(default 20)", {}),
-    ("insecure", "bool", "wss://: do not verify the server certificate",
-     {"action": "store_true", "default": None}),
-    ("ca-file", "string", "wss://: trust this CA bundle (PEM)", {}),
-    ("wsspec-list", "bool", "list the cases (id, title, RFC requirement) and exit",
-     {"action": "store_true", "default": None}),
-    ("baseline", "string", "TOML file of accepted deviations: the run fails only on a "
-     "change against it (see docs/reports.md)", {}),
-    ("pcap", "string", "write a .pcap per case into <report-dir>/pcap/ (--pcap=failed: "
-     "failed cases only)", {"nargs": "?", "const": "all", "metavar": "all|failed"}),
-    ("wirelog", "string", "wire logs kept in the reports: failed (default: the whole log of "
-     "fail, error and non-strict cases, the start and end of the others) or full", {
-         "metavar": "failed|full", "choices": ("failed", "full")}),
-]
-_OPTIONS += [(name, "string", text, {"metavar": metavar})
-             for name, metavar, text in FUZZ_OPTIONS]
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("wsspec", "WebSocket conformance (wsspec)")
-    for name, kind, text, extra in _OPTIONS:
-        dest = "wsspec_" + name.replace("-", "_").removeprefix("wsspec_")
-        group.addoption(f"--{name}", dest=dest, help=text, **extra)
-        parser.addini(dest, text, type=kind)  # type: ignore[arg-type]
-
-
-@dataclass
-class Settings:
-    """The validated options of a run."""
-
-    target: str | None
-    target_cmd: str | None
-    profile: TargetProfile
-    profile_path: str | None
-    driver: str
-    strict: bool
-    report_dir: Path
-    case_timeout: float
-    startup_timeout: float
-    heartbeat_tolerance: float
-    tls: TLSOptions
-    list_only: bool
-    baseline: Baseline | None = None
-    pcap: str | None = None
-    launched: LaunchedTarget | None = None
-    url: str | None = None
-    records: dict[str, dict[str, Any]] = field(default_factory=dict)
-    started: float = field(default_factory=time.time)
-
-    @property
-    def active(self) -> bool:
-        """Whether a target was named, so the cases join the run."""
-        return bool(self.target or self.target_cmd or self.profile.url)
-
-    @property
-    def uses_reference(self) -> bool:
-        return (self.target in (None, REFERENCE)) and not self.target_cmd and not self.profile.url
-
-
-def _get(config: pytest.Config, name: str) -> Any:
-    dest = "wsspec_" + name.replace("-", "_").removeprefix("wsspec_")
-    value = config.getoption(dest)
-    if value is None:
-        value = config.getini(dest)
-    return value if value not in ("", None) else None
-
-
-def _seconds(name: str, raw: Any, default: float) -> float:
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise pytest.UsageError(f"--{name}: expected a number of seconds, got {raw!r}") from None
-    if not value > 0:
-        raise pytest.UsageError(f"--{name}: expected a positive number of seconds, got {raw!r}")
-    return value
+    add_pytest_options(parser)
 
 
 def _settings(config: pytest.Config) -> Settings:
-    profile_path = _get(config, "target-profile")
-    target = _get(config, "target")
-    target_cmd = _get(config, "target-cmd")
-    if profile_path is None and target in (None, REFERENCE) and not target_cmd:
-        # The built-in server runs with its own profile (deflate, limits, subprotocols), and
-        # the capability checks read the same one.
-        from wsspec.targets.profiles import REFERENCE_PROFILE
-
-        profile_path = str(REFERENCE_PROFILE)
     try:
-        profile = load_profile(profile_path) if profile_path else TargetProfile()
-    except ProfileError as exc:
+        return read_settings(lambda name: option_value(config, name))
+    except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
-    if target is not None and target != REFERENCE:
-        try:
-            check_url(target.replace("{port}", "1") if target_cmd else target, "--target")
-        except ProfileError as exc:
-            raise pytest.UsageError(f"{exc} (or use --target=reference)") from None
-    if target == REFERENCE and target_cmd:
-        raise pytest.UsageError("--target=reference and --target-cmd exclude each other")
-    driver = _get(config, "driver") or "asyncio"
-    if driver not in DRIVER_NAMES:
-        raise pytest.UsageError(f"--driver: unknown driver {driver!r}; choose one of "
-                                f"{', '.join(DRIVER_NAMES)}")
-    ca_file = _get(config, "ca-file")
-    if ca_file is not None and not Path(ca_file).is_file():
-        raise pytest.UsageError(f"--ca-file: no such file: {ca_file}")
-    from wsspec.driver.base import TLSOptions
-
-    return Settings(
-        target=target,
-        target_cmd=target_cmd,
-        profile=profile,
-        profile_path=profile_path,
-        driver=driver,
-        strict=bool(_get(config, "wsspec-strict")),
-        report_dir=Path(_get(config, "report-dir") or "reports"),
-        case_timeout=_seconds("case-timeout", _get(config, "case-timeout"), 5.0),
-        heartbeat_tolerance=_seconds("heartbeat-tolerance",
-                                     _get(config, "heartbeat-tolerance"), 0.5),
-        startup_timeout=_seconds("target-startup-timeout",
-                                 _get(config, "target-startup-timeout"), 20.0),
-        tls=TLSOptions(insecure=bool(_get(config, "insecure")), ca_file=ca_file),
-        list_only=bool(_get(config, "wsspec-list")),
-        baseline=_baseline(_get(config, "baseline")),
-        pcap=_pcap(_get(config, "pcap")),
-    )
-
-
-def _baseline(path: str | None) -> Baseline | None:
-    try:
-        return load_baseline(path) if path else None
-    except BaselineError as exc:
-        raise pytest.UsageError(str(exc)) from None
-
-
-def _pcap(value: str | None) -> str | None:
-    from wsspec.reporting.formats.pcap import PCAP_CHOICES
-
-    if value is not None and value not in PCAP_CHOICES:
-        raise pytest.UsageError(f"--pcap: expected all or failed, got {value!r} "
-                                "(write --pcap=failed)")
-    return value
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -222,22 +64,23 @@ def _is_worker(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for section in SECTIONS:
-        config.addinivalue_line("markers", f"{section}: wsspec conformance cases of '{section}'")
-    config.addinivalue_line("markers", "slow: large-message cases (Autobahn 9.x style)")
     settings = _settings(config)
     config.stash[SETTINGS_KEY] = settings
-    if settings.active:
-        fuzz_settings(config)  # a bad --fuzz-* option stops the run here, in one line
-    if settings.active and config.args_source != pytest.Config.ArgsSource.ARGS:
+    if not settings.active:
+        # Nothing of wsspec's joins a user's own run; should the cases be collected
+        # all the same (their folder named), they run against the reference server.
+        return
+    _join_cases(config)
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args[:] = [str(CONFORMANCE_DIR)]
     if _is_worker(config):
         settings.url = config.workerinput.get("wsspec_url")  # type: ignore[attr-defined]
         return
-    config.pluginmanager.register(_RecordCollector(settings), "wsspec-records")
     if settings.list_only:
         config.option.collectonly = True
         return
+    from wsspec.launcher import LaunchError, launch, probe
+
     if settings.target_cmd:
         try:
             settings.launched = launch(settings.target_cmd, settings.target or settings.profile.url,
@@ -254,6 +97,31 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(exc)) from None
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(settings), "wsspec-xdist")
+
+
+_JOINED_KEY = pytest.StashKey[bool]()
+
+
+def register_section_markers(config: pytest.Config) -> None:
+    """Register the markers the cases carry: one per section, and ``slow``."""
+    from wsspec.cases import SECTIONS
+
+    for section in SECTIONS:
+        config.addinivalue_line("markers", f"{section}: wsspec conformance cases of '{section}'")
+    config.addinivalue_line("markers", "slow: large-message cases (Autobahn 9.x style)")
+
+
+def _join_cases(config: pytest.Config) -> None:
+    """Once per run that has the cases: the section markers (``framing``, ``close``,
+    ..., ``slow``; a user's run keeps its own markers of those names) and the
+    collector of the cases' records."""
+    if config.stash.get(_JOINED_KEY, False):
+        return
+    config.stash[_JOINED_KEY] = True
+    register_section_markers(config)
+    if not _is_worker(config):
+        config.pluginmanager.register(_RecordCollector(config.stash[SETTINGS_KEY]),
+                                      "wsspec-records")
 
 
 class _XdistHooks:
@@ -303,15 +171,42 @@ class _CaseModule(pytest.Module):
     ``conformance.test_rsv``, a second top-level name beside ``wsspec``. Importing
     it as ``wsspec.conformance.test_rsv`` keeps one module object and one name,
     wherever the package was installed from.
+
+    The fixtures of :mod:`wsspec.case_fixtures` are parsed onto the cases'
+    package: visible to its cases alone, and there ahead of any plugin's
+    fixture of the same name.
     """
 
     def _getobj(self) -> Any:
+        _join_cases(self.config)  # before the import applies the markers
         name = f"{CONFORMANCE_PACKAGE}.{self.path.stem}"
         try:
             return importlib.import_module(name)
         except Exception as exc:
             raise self.CollectError(f"wsspec: cannot import the cases of {name}: "
                                     f"{type(exc).__name__}: {exc}") from exc
+
+    def collect(self) -> Any:
+        _parse_case_fixtures(self.parent)
+        return super().collect()
+
+
+_FIXTURES_KEY = pytest.StashKey[bool]()
+
+
+def _parse_case_fixtures(package: Any) -> None:
+    """The fixtures of :mod:`wsspec.case_fixtures`, once, on the node holding the case
+    modules (pytest parses a holder object once per session)."""
+    if package.stash.get(_FIXTURES_KEY, False):
+        return
+    package.stash[_FIXTURES_KEY] = True
+    from wsspec import case_fixtures
+
+    manager = package.session._fixturemanager
+    if "holder" in inspect.signature(manager.parsefactories).parameters:
+        manager.parsefactories(holder=case_fixtures, node=package)  # pytest >= 9.1
+    else:
+        manager.parsefactories(case_fixtures, package.nodeid)
 
 
 def pytest_pycollect_makemodule(module_path: Path, parent: Any) -> pytest.Module | None:
@@ -320,11 +215,19 @@ def pytest_pycollect_makemodule(module_path: Path, parent: Any) -> pytest.Module
     return None
 
 
+def _in_case_module(item: pytest.Item) -> bool:
+    return isinstance(item.getparent(pytest.Module), _CaseModule)
+
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
+    cases = [item for item in items if _in_case_module(item)]
+    if not cases:
+        return
+    from wsspec.cases import case_template
+
     seen: dict[str, str] = {}
-    for item in items:
+    for item in cases:
         template = case_template(getattr(item, "obj", None))
         if template is None:
             continue
@@ -335,7 +238,13 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                                     f"and {item.nodeid}")
         seen[info.id] = item.nodeid
         item.stash[INFO_KEY] = info
+        item.stash[_CASE_FUNCTION_KEY] = getattr(item, "obj", None)
         item.extra_keyword_matches.add(info.id)
+
+
+#: the case's own coroutine function, as collected: another plugin (pytest-asyncio's
+#: auto mode) may swap the item's ``obj`` for a wrapper of its own while it runs.
+_CASE_FUNCTION_KEY = pytest.StashKey[Any]()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -357,6 +266,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.fixture(scope="session")
 def wsspec_target(request: pytest.FixtureRequest) -> Generator[Target, None, None]:
     """The target of the run: one reference server per worker, or the given URL."""
+    from wsspec.cases import start_timer_cases
     from wsspec.dsl import Target
 
     settings = request.config.stash[SETTINGS_KEY]
@@ -374,8 +284,8 @@ def wsspec_target(request: pytest.FixtureRequest) -> Generator[Target, None, Non
                         heartbeat_tolerance=settings.heartbeat_tolerance)
         timers = start_timer_cases(
             request.session, target,
-            lambda item: INFO_KEY in item.stash and not _missing(item.stash[INFO_KEY],
-                                                                  settings.profile))
+            lambda item: INFO_KEY in item.stash and not settings.profile.lacks(
+                item.stash[INFO_KEY].needs))
         yield target
     finally:
         for batch in timers:
@@ -384,38 +294,7 @@ def wsspec_target(request: pytest.FixtureRequest) -> Generator[Target, None, Non
             running.stop()
 
 
-@pytest.fixture
-def client(request: pytest.FixtureRequest, wsspec_target: Target) -> Client:
-    """A conversation client for one case; its connections close after the case."""
-    from wsspec.dsl import Client
-
-    record = request.node.stash.get(RECORD_KEY, None)
-    if record is None:
-        record = CaseRecord(request.node.nodeid, "misc", request.node.name, "", "", None)
-        request.node.stash[RECORD_KEY] = record
-    return Client(wsspec_target, record)
-
-
 # -- running --------------------------------------------------------------------
-
-
-_CAPABILITY_CHECKS: dict[str, Callable[[TargetProfile], bool]] = {
-    "echo": lambda p: p.echo,
-    "deflate": lambda p: p.deflate is not None and p.deflate.enabled,
-    "auth": lambda p: p.auth is not None,
-    "origin": lambda p: p.origin is not None,
-    "heartbeat": lambda p: p.heartbeat is not None,
-    "limits": lambda p: p.limits is not None and p.limits.max_message_size is not None,
-    "paths": lambda p: p.paths is not None,
-    "subprotocols": lambda p: bool(p.subprotocols),
-    "handshake_timeout": lambda p: p.limits is not None and p.limits.handshake_timeout is not None,
-    "jwt_secret": lambda p: p.auth is not None and p.auth.jwt_secret is not None,
-}
-
-
-def _missing(info: CaseInfo, profile: TargetProfile) -> list[str]:
-    """What the case needs that the profile does not declare."""
-    return [need for need in info.needs if not _CAPABILITY_CHECKS[need](profile)]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -423,19 +302,23 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     info = item.stash.get(INFO_KEY, None)
     if info is None:
         return
+    from wsspec.verdicts import CaseRecord, CaseUnsupported
+
     item.stash[RECORD_KEY] = CaseRecord(info.id, info.section, info.title, info.rfc,
                                         info.requirement, info.autobahn)
-    missing = _missing(info, item.config.stash[SETTINGS_KEY].profile)
+    missing = item.config.stash[SETTINGS_KEY].profile.lacks(info.needs)
     if missing:
-        pytest.skip(f"unsupported: the profile does not declare {', '.join(missing)}")
+        raise CaseUnsupported(f"the profile does not declare {', '.join(missing)}")
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    if not inspect.iscoroutinefunction(pyfuncitem.obj):
-        return None
+    case = pyfuncitem.stash.get(_CASE_FUNCTION_KEY, None)
+    if not inspect.iscoroutinefunction(case):
+        return None  # not a case: a user's test, run by pytest or its own async plugin
     from wsspec.driver import DeadlineExceeded, get_runtime
     from wsspec.dsl import Client
+    from wsspec.verdicts import CaseFailed, HarnessError
 
     settings = pyfuncitem.config.stash[SETTINGS_KEY]
     names = pyfuncitem._fixtureinfo.argnames
@@ -447,7 +330,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
     async def body() -> None:
         try:
-            await pyfuncitem.obj(**kwargs)
+            await case(**kwargs)
         finally:
             if isinstance(client_obj, Client):
                 await client_obj.aclose()
@@ -472,6 +355,8 @@ class CaseVerdict(pytest.fail.Exception):  # type: ignore[misc,name-defined]
     format than the case took to run."""
 
     def __init__(self, verdict: CaseFailed | HarnessError, case_file: str) -> None:
+        from wsspec.verdicts import CaseFailed
+
         text = verdict.render() if isinstance(verdict, CaseFailed) else str(verdict)
         line = _case_line(verdict, case_file)
         super().__init__(text + (f"\n{line}" if line else ""), pytrace=False)
@@ -496,25 +381,46 @@ def _case_line(exc: BaseException, case_file: str) -> str:
 
 
 def _grade(record: CaseRecord, call: pytest.CallInfo[None]) -> None:
+    """The verdict of a case from what its setup or call raised. ``unsupported`` is what
+    the suite's own :class:`~wsspec.verdicts.CaseUnsupported` says; anything else from
+    outside the case (another plugin's skip or fixture, a missing dependency) is an
+    ``error`` whose observed text names it and where it came from."""
+    from wsspec.verdicts import CaseFailed, CaseUnsupported, HarnessError, Verdict
+
     excinfo = call.excinfo
     if excinfo is None:
         return
     exc = excinfo.value
     if isinstance(exc, CaseVerdict):
         exc = exc.verdict
-    if isinstance(exc, pytest.skip.Exception):
+    if isinstance(exc, CaseUnsupported):
         record.verdict = Verdict.UNSUPPORTED
-        record.observed = str(exc.msg).removeprefix("unsupported: ")
+        record.observed = exc.reason
+    elif isinstance(exc, pytest.skip.Exception):
+        record.verdict = Verdict.ERROR
+        record.observed = (f"skipped from outside the suite{_origin(excinfo)}: {exc.msg} "
+                           f"(only the target's profile may leave a case unsupported)")
     elif isinstance(exc, CaseFailed):
         record.verdict = Verdict.FAIL
         record.expected, record.observed = exc.expected, exc.observed
     elif isinstance(exc, AssertionError):
         record.verdict = Verdict.FAIL
         record.observed = str(exc) or "assertion failed"
+    elif isinstance(exc, HarnessError):
+        record.verdict = Verdict.ERROR
+        record.observed = str(exc)
     else:
         record.verdict = Verdict.ERROR
-        record.observed = f"{type(exc).__name__}: {exc}" if not isinstance(
-            exc, HarnessError) else str(exc)
+        record.observed = f"{type(exc).__name__}: {exc}{_origin(excinfo)}"
+
+
+def _origin(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    """`` (at FILE:LINE)``: the last frame of the traceback outside pytest itself."""
+    for entry in reversed(excinfo.traceback):
+        path = str(entry.path)
+        if f"{os.sep}_pytest{os.sep}" not in path and f"{os.sep}pluggy{os.sep}" not in path:
+            return f" (at {path}:{entry.lineno + 1})"
+    return ""
 
 
 @pytest.hookimpl(wrapper=True)
@@ -524,6 +430,9 @@ def pytest_runtest_makereport(item: pytest.Item,
     record = item.stash.get(RECORD_KEY, None)
     if record is None or INFO_KEY not in item.stash:
         return report
+    from wsspec.verdicts import HarnessError, Verdict
+    from wsspec.wirelog import WireLog
+
     final = call.when == "call" or (call.when == "setup" and report.outcome != "passed")
     if not final:
         return report
@@ -531,8 +440,10 @@ def pytest_runtest_makereport(item: pytest.Item,
     record.duration_s = call.duration
     settings = item.config.stash[SETTINGS_KEY]
     raised = call.excinfo.value if call.excinfo else None
-    if record.verdict is Verdict.ERROR and isinstance(
-            raised.verdict if isinstance(raised, CaseVerdict) else raised, HarnessError):
+    if record.verdict is Verdict.ERROR and (report.outcome == "skipped" or isinstance(
+            raised.verdict if isinstance(raised, CaseVerdict) else raised, HarnessError)):
+        # a skip from outside the suite fails the run: it is no verdict about the target
+        report.outcome = "failed"
         report.longrepr = f"ERROR: {record.observed}"
     if record.verdict is Verdict.NON_STRICT:
         message = f"{record.id}: non-strict: {'; '.join(record.notes)}"
@@ -545,12 +456,16 @@ def pytest_runtest_makereport(item: pytest.Item,
     if judgement is not None:
         _apply_baseline(report, judgement)
     case = record.to_dict()
-    keep_wirelog(item.config, case)
+    from wsspec.reporting.wirelog_keep import keep_wirelog
+
+    keep_wirelog(item.config, case, settings.wirelog)
     # The case dict now holds what the reports keep; the log's own entries go.
     record.wirelog = WireLog()
     if judgement is not None:
         case["baseline"] = judgement.describe()
     report.user_properties.append(("wsspec_case", case))
+    if item.config.pluginmanager.hasplugin("html"):
+        _html_extras(report, case)
     # Small string properties go on the item, so the JUnit XML (written from the
     # teardown report) carries them; the whole case dict stays out of it.
     item.user_properties.extend(_junit_properties(case))
@@ -578,6 +493,38 @@ def _junit_properties(case: dict[str, Any]) -> list[tuple[str, object]]:
     if "baseline" in case:
         props.append(("wsspec_baseline", case["baseline"]))
     return props
+
+
+def _html_extras(report: pytest.TestReport, case: dict[str, Any]) -> None:
+    """The case's verdict, expected and observed text and wire log, as pytest-html extras
+    shown in the case's row of its report."""
+    import html
+
+    from pytest_html import extras  # type: ignore[import-untyped]
+
+    def block(title: str, text: str) -> dict[str, Any]:
+        return dict(extras.html(f"<div class='wsspec'><h4>{html.escape(title)}</h4>"
+                                f"<pre>{html.escape(text)}</pre></div>"))
+
+    verdict = "\n".join(f"{key}: {case[key]}" for key in ("id", "verdict", "rfc", "expected",
+                                                          "observed") if case.get(key))
+    lines = [_wire_line(entry) for entry in case["wirelog"]]
+    # pytest-html's own attribute, which it reads from every report
+    report.extras = [  # type: ignore[attr-defined]
+        *getattr(report, "extras", []), block("wsspec verdict", verdict),
+        block(f"wsspec wire log ({len(lines)} entries)", "\n".join(lines))]
+
+
+def _wire_line(entry: dict[str, Any]) -> str:
+    """One wire log entry as a line of text."""
+    frame = entry.get("frame")
+    if isinstance(frame, dict):
+        what = str(frame.get("describe", "")) or f"frame {frame.get('hex', '')[:96]}"
+    elif isinstance(entry.get("bytes"), dict):
+        what = f"bytes {entry['bytes'].get('hex', '')[:96]}"
+    else:
+        what = str(entry.get("event", ""))
+    return f"{float(entry.get('t', 0.0)):8.3f} {entry.get('dir', ''):>5} {what}"
 
 
 def pytest_report_teststatus(report: pytest.TestReport,
@@ -610,6 +557,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     settings = config.stash.get(SETTINGS_KEY, None)
     if settings is None or not settings.records or settings.list_only:
         return
+    from wsspec.reporting.baseline import tally
+    from wsspec.reporting.formats.report_json import REPORT_JSON, build_report
+    from wsspec.reporting.outputs import write_outputs
+
     started = datetime.datetime.fromtimestamp(settings.started, datetime.timezone.utc)
     report = build_report(
         list(settings.records.values()),
@@ -620,8 +571,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     )
     if settings.baseline is not None:
         report["baseline"] = {"file": settings.baseline.path, **tally(report["cases"])}
-    from wsspec.reporting.outputs import write_outputs
-
     write_outputs(report, settings.report_dir, pcap=settings.pcap)
     config.stash[_REPORT_PATH_KEY] = settings.report_dir / REPORT_JSON
 
@@ -634,6 +583,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
     settings = config.stash.get(SETTINGS_KEY, None)
     if settings is None or not settings.records:
         return
+    from wsspec.reporting.presentation import section_table
+
     terminalreporter.section("wsspec conformance")
     for line in section_table(settings.records.values()):
         terminalreporter.write_line(line)

@@ -9,7 +9,7 @@ strict: an unknown key, a wrong type or an out-of-range value raises
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +21,13 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 AUTH_SCHEMES = ("bearer", "query", "cookie", "subprotocol", "basic")
+
+#: what a case may need from the profile (``@case(needs=...)``); a need the profile does
+#: not declare grades the case ``unsupported``. The one list of capability names.
+CAPABILITIES = (
+    "echo", "deflate", "auth", "origin", "heartbeat", "limits", "paths", "subprotocols",
+    "handshake_timeout", "jwt_secret",
+)
 
 
 class ProfileError(ValueError):
@@ -86,6 +93,35 @@ class TargetProfile:
     heartbeat: HeartbeatPolicy | None = None
     limits: LimitsPolicy | None = None
     deflate: DeflatePolicy | None = None
+
+    def offers(self, capability: str) -> bool:
+        """Whether the profile declares ``capability`` (one of :data:`CAPABILITIES`)."""
+        match capability:
+            case "echo":
+                return self.echo
+            case "deflate":
+                return self.deflate is not None and self.deflate.enabled
+            case "auth":
+                return self.auth is not None
+            case "origin":
+                return self.origin is not None
+            case "heartbeat":
+                return self.heartbeat is not None
+            case "limits":
+                return self.limits is not None and self.limits.max_message_size is not None
+            case "paths":
+                return self.paths is not None
+            case "subprotocols":
+                return bool(self.subprotocols)
+            case "handshake_timeout":
+                return self.limits is not None and self.limits.handshake_timeout is not None
+            case "jwt_secret":
+                return self.auth is not None and self.auth.jwt_secret is not None
+        raise ValueError(f"unknown capability {capability!r}; known: {', '.join(CAPABILITIES)}")
+
+    def lacks(self, needs: Iterable[str]) -> list[str]:
+        """The capabilities among ``needs`` that the profile does not declare, in order."""
+        return [need for need in needs if not self.offers(need)]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able view (for ``report.json``); secrets are masked."""

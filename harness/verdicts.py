@@ -122,6 +122,16 @@ def fail(expected: str, observed: str) -> NoReturn:
     raise CaseFailed(expected, observed)
 
 
+class CaseUnsupported(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """The suite's own skip: the target lacks what the case needs. The only skip graded
+    ``unsupported``; any other skip of a case (another plugin's, a missing dependency) is
+    an ``error``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"unsupported: {reason}")
+        self.reason = reason
+
+
 def unsupported(reason: str) -> NoReturn:
     """Grade the running case ``unsupported`` (a pytest skip with the reason)."""
-    pytest.skip(f"unsupported: {reason}")
+    raise CaseUnsupported(reason)

@@ -17,6 +17,14 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The project's tests import the case modules; the plugin registers the cases'
+    # markers only in a run that collects the cases.
+    from wsspec.plugin import register_section_markers
+
+    register_section_markers(config)
+
+
 @dataclass
 class Run:
     """A finished ``pytest`` or ``wsspec`` process."""

@@ -14,17 +14,23 @@ from pathlib import Path
 from conftest import REPO
 
 
-def test_fresh_install_runs_the_suite_from_an_empty_directory(tmp_path: Path) -> None:
-    env_dir = tmp_path / "venv"
+def fresh_venv(env_dir: Path, *requirements: str) -> tuple[Path, dict[str, str]]:
+    """A new virtual environment at ``env_dir`` with the repository and ``requirements``
+    pip-installed: its python, and the environment variables to run it with."""
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
     environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         str(REPO)],
-        capture_output=True, text=True, timeout=600, env=environ,
+         str(REPO), *requirements],
+        capture_output=True, text=True, timeout=900, env=environ,
     )
     assert install.returncode == 0, install.stdout + install.stderr
+    return python, environ
+
+
+def test_fresh_install_runs_the_suite_from_an_empty_directory(tmp_path: Path) -> None:
+    python, environ = fresh_venv(tmp_path / "venv")
     assert installed_top_level_names(python, tmp_path) == {"wsspec", "wsspec-0.1.0.dist-info"}
     work = tmp_path / "empty"
     work.mkdir()

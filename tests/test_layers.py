@@ -29,14 +29,13 @@ LAYERS: dict[str, tuple[str, ...]] = {
                  "wsspec.launcher"),
     "driver": ("wsspec.driver",),
     "dsl": ("wsspec.dsl",),
-    "catalogue": ("wsspec.cases", "wsspec.fuzz", "wsspec.autobahn_cases",
-                  "wsspec.conformance"),
+    "catalogue": ("wsspec.cases", "wsspec.fuzz", "wsspec.conformance"),
     "targets": ("wsspec.targets",),
-    "reporting": ("wsspec.reporting", "wsspec.report", "wsspec.presentation",
-                  "wsspec.html_report", "wsspec.summary_md", "wsspec.outputs",
-                  "wsspec.compare", "wsspec.baseline", "wsspec.pcap", "wsspec.autobahn_index"),
-    # The fuzz section's pytest glue reads the plugin's per-case settings and record.
-    "plugin": ("wsspec.plugin", "wsspec.casedocs", "wsspec.fuzz.case"),
+    "reporting": ("wsspec.reporting",),
+    # The options, their validation and the run's state are the plugin's; so is the fuzz
+    # section's pytest glue, which reads the run's settings and the case's record.
+    "plugin": ("wsspec.plugin", "wsspec.options", "wsspec.settings", "wsspec.runstate",
+               "wsspec.case_fixtures", "wsspec.casedocs", "wsspec.fuzz.case"),
     "cli": ("wsspec.cli", "wsspec.__main__"),
 }
 
@@ -51,7 +50,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "driver": {"protocol", "records"},
     "dsl": _BELOW_THE_DSL,
     "catalogue": _BELOW_THE_CATALOGUE | {"targets"},
-    "reporting": set(LAYERS),
+    "reporting": set(LAYERS) - {"plugin", "cli"},
     "plugin": set(LAYERS),
     "cli": set(LAYERS),
 }

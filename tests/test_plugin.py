@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -104,11 +105,27 @@ def test_plain_pytest_run_is_not_hijacked(run_in: Runner) -> None:
 
 
 def test_wsspec_help_documents_every_option(run_in: Runner) -> None:
+    """One table makes both: every option of ``pytest --help``'s wsspec group is a flag of
+    the command under the same name (the target is its positional URL)."""
+    from wsspec.options import OPTIONS
+
     run = run_in("wsspec", "--help")
-    assert run.returncode == 0
-    for option in ("--target-cmd", "--profile", "--driver", "--strict", "--report-dir",
-                   "--timeout", "--insecure", "--ca-file", "--list", "serve"):
-        assert option in run.output
+    pytest_help = run_in("--help")
+    assert run.returncode == 0 and pytest_help.returncode == 0
+    for option in OPTIONS:
+        flag = re.compile(re.escape(option.flag) + r"(?![\w-])")
+        assert flag.search(pytest_help.output), option.flag
+        assert bool(flag.search(run.output)) is option.cli, option.flag
+        assert option.dest in pytest_help.output  # the ini twin
+    assert "--list" in run.output and "--strict" in run.output and "serve" in run.output
+
+
+def test_wsspec_keeps_its_old_flag_spellings(run_in: Runner) -> None:
+    run = run_in("wsspec", "--profile=missing.toml", "--timeout=1", "--startup-timeout=1")
+    assert run.returncode == 4, run.output
+    assert "profile file not found: missing.toml" in run.output
+    run = run_in("wsspec", "--timeout=soon")
+    assert "--case-timeout: expected a number" in run.output
 
 
 def _closed_port() -> int:
@@ -159,20 +176,14 @@ def test_bad_input_gets_one_clear_line(run_in: Runner, tool: str, args: list[str
 
 
 def _as_wsspec(args: list[str]) -> list[str]:
+    """The same run as the command: the options keep their names; the target is the URL."""
     out = []
     for arg in args:
         name, _, value = arg.partition("=")
-        if name == "--target":
-            if value != "reference":
-                out.append(value)
-        elif name == "--target-profile":
-            out += ["--profile", value]
-        elif name == "--case-timeout":
-            out += ["--timeout", value]
-        elif name == "--target-startup-timeout":
-            out += ["--startup-timeout", value]
-        else:
+        if name != "--target":
             out.append(arg)
+        elif value != "reference":
+            out.append(value)
     return out
 
 

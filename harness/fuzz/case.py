@@ -31,7 +31,7 @@ _DESCRIBE_LINES = 60
 
 
 def _target_description(config: pytest.Config, target: Target) -> dict[str, Any]:
-    from wsspec.plugin import SETTINGS_KEY
+    from wsspec.runstate import SETTINGS_KEY
 
     settings = config.stash[SETTINGS_KEY]
     profile_path = settings.profile_path
@@ -63,7 +63,7 @@ def run_fuzz_case(
     the report. Raises :class:`~wsspec.verdicts.CaseFailed` with the shrunk
     example when one deviates from the oracle.
     """
-    from wsspec.plugin import RECORD_KEY, SETTINGS_KEY
+    from wsspec.runstate import RECORD_KEY, SETTINGS_KEY
 
     config = request.config
     settings = fuzz_settings(config)

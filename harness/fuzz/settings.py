@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from hypothesis import settings as HypothesisSettings
 
 __all__ = [
-    "OPTIONS",
     "PROFILES",
     "FuzzProfile",
     "FuzzSettings",
@@ -45,19 +45,8 @@ __all__ = [
     "fuzz_settings",
     "hypothesis_settings",
     "parse_options",
+    "read_fuzz_settings",
 ]
-
-#: The plugin's fuzz options: name (``--NAME``, ini ``wsspec_NAME`` with
-#: underscores), metavar, help. The plugin adds them to its option table.
-OPTIONS: tuple[tuple[str, str, str], ...] = (
-    ("fuzz-profile", "NAME", "fuzz section: ci (default: derandomized, small), dev or deep"),
-    ("fuzz-examples", "N", "fuzz section: examples per case (overrides the profile)"),
-    ("fuzz-budget", "S", "fuzz section: seconds of generation per case (overrides the profile)"),
-    ("fuzz-seed", "N", "fuzz section: seed the search, which then repeats exactly"),
-    ("fuzz-db", "DIR", "fuzz section: example database, a directory or a redis:// URL "
-     "(shared across runs and machines)"),
-)
-
 
 @dataclass(frozen=True)
 class FuzzProfile:
@@ -193,26 +182,24 @@ def hypothesis_settings(profile: FuzzProfile) -> HypothesisSettings:
     return hsettings.get_profile(name)
 
 
-def _option(config: pytest.Config, name: str) -> Any:
-    dest = "wsspec_" + name.replace("-", "_")
-    value = config.getoption(dest, None)
-    if value is None:
-        try:
-            value = config.getini(dest)
-        except ValueError:  # not registered: the plugin is not loaded
-            value = None
-    return value if value not in ("", None) else None
+def read_fuzz_settings(value: Callable[[str], Any]) -> FuzzSettings:
+    """The fuzz options validated; ``value(name)`` is the raw value of option ``name``
+    (``fuzz-profile``, ...), ``None`` when not set. :class:`FuzzOptionError` names a bad
+    one."""
+    return parse_options(
+        profile=value("fuzz-profile"),
+        examples=value("fuzz-examples"),
+        budget=value("fuzz-budget"),
+        seed=value("fuzz-seed"),
+        database=value("fuzz-db"),
+    )
 
 
 def fuzz_settings(config: pytest.Config) -> FuzzSettings:
     """The run's fuzz options, validated (``pytest.UsageError`` names a bad one)."""
+    from wsspec.options import option_value
+
     try:
-        return parse_options(
-            profile=_option(config, "fuzz-profile"),
-            examples=_option(config, "fuzz-examples"),
-            budget=_option(config, "fuzz-budget"),
-            seed=_option(config, "fuzz-seed"),
-            database=_option(config, "fuzz-db"),
-        )
+        return read_fuzz_settings(lambda name: option_value(config, name))
     except FuzzOptionError as exc:
         raise pytest.UsageError(str(exc)) from None

@@ -14,10 +14,8 @@ A kept log is further bounded, whatever the mode: its first
 :data:`WIRELOG_REPORT_HEAD` and last :data:`WIRELOG_REPORT_TAIL` entries, and once the
 run's :data:`WIRELOG_RUN_BUDGET` is spent, only its last :data:`WIRELOG_SPENT_TAIL`.
 
-The module is also a pytest plugin (the wsspec plugin loads it): its
-``pytest_configure`` checks ``--wirelog`` when the run starts, so a bad value stops the
-run in one line before any case runs. The plugin imports it before pytest loads it as
-a plugin, and it has no assertions to rewrite: PYTEST_DONT_REWRITE.
+``--wirelog`` is checked with the other options when the run starts
+(:mod:`wsspec.settings`), so a bad value stops the run in one line before any case runs.
 """
 
 from __future__ import annotations
@@ -131,17 +129,7 @@ def _entry_size(entry: dict[str, Any]) -> int:
     return 250 + len(str(entry.get("event", "")))
 
 
-def wirelog_mode(config: pytest.Config) -> str:
-    """The run's ``--wirelog`` (ini ``wsspec_wirelog``), checked; ``failed`` by default."""
-    value = config.getoption("wsspec_wirelog", None) or config.getini("wsspec_wirelog")
-    mode = str(value or WIRELOG_MODES[0])
-    if mode not in WIRELOG_MODES:
-        raise pytest.UsageError(f"--wirelog: expected {' or '.join(WIRELOG_MODES)}, "
-                                f"got {mode!r}")
-    return mode
-
-
-def _budget(config: pytest.Config) -> WireBudget:
+def _budget(config: pytest.Config, mode: str) -> WireBudget:
     """This process's budget (its share of the run's, under xdist) and the run's mode."""
     budget = config.stash.get(_KEEPER_KEY, None)
     if budget is None:
@@ -149,15 +137,11 @@ def _budget(config: pytest.Config) -> WireBudget:
         workerinput = getattr(config, "workerinput", None)
         if workerinput is not None:
             workers = max(int(workerinput.get("workercount", 1)), 1)
-        budget = config.stash[_KEEPER_KEY] = WireBudget(WIRELOG_RUN_BUDGET // workers,
-                                                        wirelog_mode(config))
+        budget = config.stash[_KEEPER_KEY] = WireBudget(WIRELOG_RUN_BUDGET // workers, mode)
     return budget
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    _budget(config)
-
-
-def keep_wirelog(config: pytest.Config, case: dict[str, Any]) -> None:
-    """Cut ``case["wirelog"]`` to what this run's reports keep (the plugin's one call)."""
-    _budget(config).keep_case(case)
+def keep_wirelog(config: pytest.Config, case: dict[str, Any], mode: str) -> None:
+    """Cut ``case["wirelog"]`` to what this run's reports keep under ``--wirelog=mode``
+    (the plugin's one call)."""
+    _budget(config, mode).keep_case(case)
