@@ -13,8 +13,9 @@ and with each ``-n`` of ``--workers``. The runs alternate (run 1: Autobahn then 
 wsspec mode; run 2 starts with the next one; ...) so that load from other work on the
 machine falls on all of them alike.
 
-Prints per tool the median wall time, the median CPU time of the tool's processes (not
-the server's), the cases and milliseconds per case, and wsspec's median over Autobahn's.
+Prints per tool the median wall time, the median CPU time of the tool's processes and,
+apart, of the server (Linux), the cases and milliseconds per case, and wsspec's median
+over Autobahn's.
 ``wstest`` comes from ``--wstest`` or from ``scripts/install_autobahn.sh`` (Python 2.7,
 its own virtualenv); when neither gives one, one line says why and only wsspec is timed.
 With the default bytecode cache, compiled modules are kept in a temporary folder across
@@ -61,6 +62,7 @@ RUN_TIMEOUT = 600.0
 class Sample:
     wall_s: float
     cpu_s: float
+    server_cpu_s: float
     cases: int
     outcome: str
 
@@ -72,6 +74,16 @@ def echo_server() -> Iterator[LaunchedTarget]:
         yield target
     finally:
         target.stop()
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds a running process has used so far (Linux's /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return float("nan")
+    # utime and stime, the 14th and 15th fields, counting from the pid.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def children_cpu() -> float:
@@ -95,14 +107,15 @@ def run_autobahn(wstest: str, folder: Path) -> Sample:
                               stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT, check=False)
         wall = time.monotonic() - started
         cpu = children_cpu() - cpu
+        server_cpu = process_cpu(server.process.pid)
     try:
         index = json.loads((outdir / "index.json").read_text())
     except (OSError, ValueError):
         print(done.stdout.decode(errors="replace")[-2000:], file=sys.stderr)
-        return Sample(wall, cpu, 0, f"exit {done.returncode}, no index.json")
+        return Sample(wall, cpu, server_cpu, 0, f"exit {done.returncode}, no index.json")
     behaviours = Counter(case["behavior"] for agent in index.values()
                          for case in agent.values())
-    return Sample(wall, cpu, sum(behaviours.values()), summary(behaviours))
+    return Sample(wall, cpu, server_cpu, sum(behaviours.values()), summary(behaviours))
 
 
 def run_wsspec(workers: int, folder: Path, env: dict[str, str]) -> Sample:
@@ -111,10 +124,11 @@ def run_wsspec(workers: int, folder: Path, env: dict[str, str]) -> Sample:
         run = km.run_suite([f"--target={server.url}"], markers=MARKERS, case_timeout=None,
                            workers=workers, report_dir=folder, env=env, timeout=RUN_TIMEOUT)
         cpu = children_cpu() - cpu
+        server_cpu = process_cpu(server.process.pid)
     if not run.cases:
         print(run.output[-2000:], file=sys.stderr)
     verdicts = Counter(str(case["verdict"]) for case in run.cases)
-    return Sample(run.wall_s, cpu, len(run.cases), summary(verdicts))
+    return Sample(run.wall_s, cpu, server_cpu, len(run.cases), summary(verdicts))
 
 
 def summary(counts: Counter[str]) -> str:
@@ -167,7 +181,8 @@ def main() -> int:
         samples: dict[str, list[Sample]] = {name: [] for name in names}
         print(f"{os.cpu_count()} CPUs; websockets' echo server; Autobahn cases "
               f"{' '.join(AUTOBAHN_CASES)}; wsspec -m {MARKERS!r}; {args.runs} alternating runs;"
-              f" bytecode {'not ' if args.no_bytecode_cache else ''}cached", flush=True)
+              f" bytecode {'not ' if args.no_bytecode_cache else ''}cached; load (1 min) "
+              f"{os.getloadavg()[0]:.1f}", flush=True)
         for index in range(args.runs):
             order = names[index % len(names):] + names[:index % len(names)]
             for name in order:
@@ -182,8 +197,9 @@ def main() -> int:
                 print(f"  run {index + 1} {name:<15} {sample.wall_s:6.2f} s  "
                       f"({sample.cases} cases: {sample.outcome})", flush=True)
 
-    print(f"\n{'tool':<15} {'wall s':>7} {'cpu s':>6} {'cases':>6} {'ms/case':>8} "
-          f"{'vs autobahn':>11}  every run's wall")
+    print(f"load (1 min) at the end {os.getloadavg()[0]:.1f}")
+    print(f"\n{'tool':<15} {'wall s':>7} {'cpu s':>6} {'server':>6} {'cases':>6} "
+          f"{'ms/case':>8} {'vs autobahn':>11}  every run's wall")
     medians = {name: statistics.median(s.wall_s for s in runs)
                for name, runs in samples.items() if runs}
     for name, runs in samples.items():
@@ -194,7 +210,8 @@ def main() -> int:
         cases = runs[-1].cases
         ratio = f"{wall / medians['autobahn']:.2f}x" if "autobahn" in medians else "-"
         print(f"{name:<15} {wall:7.2f} {statistics.median(s.cpu_s for s in runs):6.2f} "
-              f"{cases:6d} {1000 * wall / max(cases, 1):8.1f} {ratio:>11}  "
+              f"{statistics.median(s.server_cpu_s for s in runs):6.2f} {cases:6d} "
+              f"{1000 * wall / max(cases, 1):8.1f} {ratio:>11}  "
               f"{', '.join(f'{s.wall_s:.2f}' for s in runs)}")
     return 0
 

@@ -13,7 +13,9 @@
 set -euo pipefail
 
 venv="${1:-${HOME}/.cache/wsspec/autobahn-py27}"
-if [[ -x "${venv}/bin/wstest" ]] && "${venv}/bin/wstest" --help >/dev/null 2>&1; then
+# Written last, so that a half-finished install is redone rather than used.
+done_mark="${venv}/.wsspec-autobahn-installed"
+if [[ -f "${done_mark}" && -x "${venv}/bin/wstest" ]]; then
     echo "${venv}/bin/wstest"
     exit 0
 fi
@@ -71,4 +73,5 @@ pip=("${venv}/bin/python" -m pip install -q --disable-pip-version-check)
 
 "${venv}/bin/wstest" --help >>"${log}" 2>&1 || fail "wstest was installed but does not start"
 rm -f "${log}"
+touch "${done_mark}"
 echo "${venv}/bin/wstest"
