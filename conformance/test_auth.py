@@ -31,6 +31,8 @@ non-strict. The 401 challenge (RFC 9110 11.6.1) is checked once, by
 ``auth.missing.challenge``, not in every refusal. A case for a scheme the
 profile does not declare is ``unsupported``; so are the JWT cases when the
 profile has an opaque ``valid_token`` instead of a ``jwt_secret``.
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ code, or 1000), discards whatever the client sends after it, sends no data
 after its own close frame, and closes the TCP connection first. A close frame
 whose payload breaks a rule (one byte, a reason that is not UTF-8, a code no
 range of RFC 6455 7.4 allows, more than 125 bytes) fails the connection.
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

@@ -31,6 +31,8 @@ compressed messages fragmented down to one byte and with an empty final
 fragment, uncompressed messages between compressed ones, the DEFLATE forms a
 compliant sender may produce (RFC 7692 7.2.3), corrupt compressed data, and
 decompression bombs against the profile's ``[limits] max_message_size``.
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

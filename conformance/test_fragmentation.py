@@ -9,6 +9,8 @@ connection with 1002 and processes nothing after the bad frame.
 Each sequence of frames may be written in one TCP write, one write per frame,
 or one write per byte (Autobahn's "chops"): a server must not depend on how
 the byte stream is cut.
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ binary). Beyond Autobahn: an unmasked client frame and a 64-bit length with
 its most significant bit set must fail the connection, and a length written
 in a longer form than needed is graded either way (see
 :func:`test_non_minimal_length_is_accepted_or_refused`).
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

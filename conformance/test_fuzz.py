@@ -13,6 +13,8 @@ shrunk to a minimal conversation, shown as frames and hex, and written to
 How much is generated: ``--fuzz-profile`` (``ci`` by default: derandomized
 and small; ``dev``; ``deep``), ``--fuzz-examples``, ``--fuzz-budget`` seconds
 per case, ``--fuzz-seed``, ``--fuzz-db`` (docs/fuzzing.md).
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

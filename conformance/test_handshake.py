@@ -38,6 +38,8 @@ Decisions where the RFC leaves room, and why:
   bound: fail. RFC 9110 5.4 asks for a 4xx; a bare close is non-strict.
 * A GET with content: RFC 6455 is silent and RFC 9110 9.3.1 gives such content
   no meaning; the answer is recorded (informational).
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ Every bound is widened by ``--heartbeat-tolerance`` seconds (0.5 by default).
 These cases wait for the server's timers, so they run at once
 (:class:`~wsspec.dsl.ConcurrentObservations`): the section costs
 about ``ping_interval + timeout`` plus the tolerance, not five times that.
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

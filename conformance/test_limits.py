@@ -16,6 +16,8 @@ slices of :data:`WRITE_SIZE` bytes (each write has the case timeout as its own
 deadline), and between slices whatever the server has already sent is taken in,
 so a server that starts echoing before the message has fully arrived never
 blocks on a client that is still writing.
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

@@ -30,6 +30,8 @@ handshake, or sends it one byte at a time, is dropped within the deadline (plus
 slow client sends a byte every quarter of the deadline (at most every second),
 so a server that restarts its deadline on every byte never drops it. These two
 cases run at once (:class:`~wsspec.dsl.ConcurrentObservations`).
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

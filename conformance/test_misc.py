@@ -6,6 +6,8 @@ the fragment size: a single byte, the edges of the 7-bit and 16-bit length
 forms, or beyond them, and however the frames are cut into TCP writes. Text
 messages are multi-byte UTF-8, so most fragment boundaries fall inside a
 character: only the whole message has to be valid UTF-8 (5.6).
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

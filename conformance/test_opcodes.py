@@ -8,6 +8,8 @@ is sent alone (empty and with a payload), after a valid message (empty and
 with a payload), octet by octet, and between the fragments of a message.
 The message sent ahead of the bad frame must be echoed first; a server that
 fails the connection before echoing it is non-strict, as in Autobahn.
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

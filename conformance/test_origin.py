@@ -22,6 +22,8 @@ Case. RFC 6454 4 lowercases the scheme and the host of an origin, so
 accepting it is right. Browsers only ever send the lowercase serialisation,
 so a server that compares the header byte for byte and refuses it protects
 as well: that is informational, not a failure.
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

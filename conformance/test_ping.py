@@ -4,6 +4,8 @@ Every ping must be answered by a pong carrying the ping's payload, whatever
 its length (0 to 125 bytes), its content (text or not) and however it is cut
 into TCP writes; several pings get their pongs in order. A pong nobody asked
 for is ignored. A control frame longer than 125 bytes fails the connection.
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

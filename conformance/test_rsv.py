@@ -11,6 +11,8 @@ into TCP writes: all in one write, one write per frame, octet by octet.
 
 Autobahn numbers RSV combinations as the 3-bit field's value, RSV1 being the
 high bit: its "RSV = 1" is RSV3, "RSV = 4" is RSV1.
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

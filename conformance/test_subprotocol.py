@@ -20,6 +20,8 @@ to name at most one subprotocol, and only an offered one
 * the same offer split across two headers → the same selection as in one;
 * with ``subprotocol_required``: a client offering none, or only an unknown
   one, is refused with a 4xx before the upgrade.
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ non-strict.
 
 The table of sequences, one row per Autobahn case 6.5.1-6.23.7, lives in
 ``conformance/_utf8_sequences.py``.
+
+PYTEST_DONT_REWRITE: the cases judge through expectations, never ``assert``.
 """
 
 from __future__ import annotations
