@@ -21,7 +21,7 @@ import inspect
 import os
 import time
 import warnings
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,8 +39,8 @@ from wsspec.settings import REFERENCE, Settings, SettingsError, read_settings
 if TYPE_CHECKING:
     # The conversation pulls in the whole protocol core and the drivers; a
     # plain pytest run that never names a target should not pay for them.
-    from wsspec.reporting.baseline import Baseline, Judgement
     from wsspec.dsl import ConcurrentObservations, Target
+    from wsspec.reporting.baseline import Baseline, Judgement
     from wsspec.verdicts import CaseFailed, CaseRecord, HarnessError
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from wsspec.reporting.baseline import Baseline
     from wsspec.driver.base import TLSOptions
     from wsspec.launcher import LaunchedTarget
     from wsspec.profile import TargetProfile
+    from wsspec.reporting.baseline import Baseline
 
 __all__ = ["REFERENCE", "Settings", "SettingsError", "read_settings"]
 

@@ -22,12 +22,22 @@ from .campaign import CampaignResult, run_campaign
 from .replay import Example, replay_command, write_replay
 from .runner import SYNC_MASK, Outcome, play_example
 from .script import Conversation
-from .settings import fuzz_settings
+from .settings import FuzzOptionError, FuzzSettings, read_fuzz_settings
 
 __all__ = ["run_fuzz_case"]
 
 #: At most this many lines of the shrunk example go into a failure message.
 _DESCRIBE_LINES = 60
+
+
+def fuzz_settings(config: pytest.Config) -> FuzzSettings:
+    """The run's fuzz options, validated (``pytest.UsageError`` names a bad one)."""
+    from wsspec.options import option_value
+
+    try:
+        return read_fuzz_settings(lambda name: option_value(config, name))
+    except FuzzOptionError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _target_description(config: pytest.Config, target: Target) -> dict[str, Any]:

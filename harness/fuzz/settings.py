@@ -32,8 +32,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 if TYPE_CHECKING:
     from hypothesis import settings as HypothesisSettings
 
@@ -42,7 +40,6 @@ __all__ = [
     "FuzzProfile",
     "FuzzSettings",
     "example_database",
-    "fuzz_settings",
     "hypothesis_settings",
     "parse_options",
     "read_fuzz_settings",
@@ -193,13 +190,3 @@ def read_fuzz_settings(value: Callable[[str], Any]) -> FuzzSettings:
         seed=value("fuzz-seed"),
         database=value("fuzz-db"),
     )
-
-
-def fuzz_settings(config: pytest.Config) -> FuzzSettings:
-    """The run's fuzz options, validated (``pytest.UsageError`` names a bad one)."""
-    from wsspec.options import option_value
-
-    try:
-        return read_fuzz_settings(lambda name: option_value(config, name))
-    except FuzzOptionError as exc:
-        raise pytest.UsageError(str(exc)) from None

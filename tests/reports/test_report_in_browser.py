@@ -134,7 +134,7 @@ def test_filters_and_an_expanded_case_work_in_the_browser(full_run: Run, browser
 def failing_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """A server that corrupts echoes: two echo cases fail, a long ping case passes."""
     folder = tmp_path_factory.mktemp("failing")
-    cmd = server_cmd("wsspec.targets.reference", "--port", "{port}", "--fault", "corrupt-echo")
+    cmd = server_cmd("wsspec.targets.faulty", "--port", "{port}", "--fault", "corrupt-echo")
     run = run_tool([f"--target-cmd={cmd}", "--case-timeout=1", "-k",
                     "framing.echo.binary or framing.size.text.65536.chopped or "
                     "ping.pong.ten-in-a-row.octets"], folder)

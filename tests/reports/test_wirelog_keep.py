@@ -77,7 +77,7 @@ def test_which_cases_keep_their_whole_log(mode: str, verdict: Verdict, kept: str
 
 
 def _faulty_run(run_in: Any, *extra: str) -> Run:
-    cmd = server_cmd("wsspec.targets.reference", "--port", "{port}", "--fault", "corrupt-echo")
+    cmd = server_cmd("wsspec.targets.faulty", "--port", "{port}", "--fault", "corrupt-echo")
     run: Run = run_in(f"--target-cmd={cmd}", "--case-timeout=1",
                       "-k", " or ".join([*FAILING, PASSING]), *extra)
     assert run.returncode == 1, run.output
@@ -115,7 +115,7 @@ def test_the_wsspec_command_passes_wirelog_on(run_in: Any) -> None:
 def test_a_bad_wirelog_value_is_one_clear_line(run_in: Any, tmp_path: Any) -> None:
     run = run_in("--target=reference", "-k", PASSING, "--wirelog=some")
     assert run.returncode == 4
-    assert "--wirelog: invalid choice: 'some'" in run.output
+    assert "--wirelog: expected failed or full, got 'some'" in run.output
     (tmp_path / "pytest.ini").write_text("[pytest]\nwsspec_wirelog = some\n")
     run = run_in("--target=reference", "-k", PASSING, "-n", "2")  # stops before any case
     assert run.returncode == 4, run.output
