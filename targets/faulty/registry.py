@@ -46,7 +46,7 @@ class Fault:
     behaviour: type[Behaviour]
     #: the section module declaring it (``handshake``, ``close``, ...)
     section: str
-    #: the cases that must catch it
+    #: the cases that must catch it (for a ``searched`` fault: whose search finds it)
     catches: tuple[str, ...]
     #: the verdict each of them gives (see :data:`VERDICTS`)
     verdict: str = "fail"
