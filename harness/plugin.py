@@ -500,7 +500,7 @@ def _html_extras(report: pytest.TestReport, case: dict[str, Any]) -> None:
     shown in the case's row of its report."""
     import html
 
-    from pytest_html import extras  # type: ignore[import-untyped]
+    from pytest_html import extras
 
     def block(title: str, text: str) -> dict[str, Any]:
         return dict(extras.html(f"<div class='wsspec'><h4>{html.escape(title)}</h4>"
