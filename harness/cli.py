@@ -78,10 +78,10 @@ def pytest_args(options: argparse.Namespace, extra: Sequence[str]) -> list[str]:
 
     args = [str(CONFORMANCE_DIR), "-p", "no:cacheprovider", "-o", "python_files=test_*.py",
             "--rootdir", str(CONFORMANCE_DIR),
-            # This command imports the harness before pytest can mark the plugin for
-            # assertion rewriting; the plugin's checks do not rely on it.
-            "-W", "ignore:Module already imported so cannot be rewritten:"
-            "pytest.PytestAssertRewriteWarning"]
+            # The cases judge through expectations, never a bare assert. Rewriting would
+            # recompile every module of wsspec and of hypothesis (both register pytest
+            # plugins) on each run where bytecode is not cached, for nothing.
+            "--assert=plain"]
     target = _target(options)
     if target is not None:
         args.append(f"--target={target}")
