@@ -37,11 +37,11 @@ from wsspec.runstate import (
 from wsspec.settings import REFERENCE, Settings, SettingsError, read_settings
 
 if TYPE_CHECKING:
-    # The conversation pulls in the whole protocol core and the drivers; a
+    # The DSL pulls in the whole protocol core and the drivers; a
     # plain pytest run that never names a target should not pay for them.
     from wsspec.dsl import ConcurrentObservations, Target
     from wsspec.reporting.baseline import Baseline, Judgement
-    from wsspec.verdicts import CaseFailed, CaseRecord, HarnessError
+    from wsspec.verdicts import CaseFailed, HarnessError
 
 
 class NonStrictWarning(UserWarning):
@@ -344,83 +344,9 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         verdict = exc
     else:
         return True
+    from wsspec.grading import CaseVerdict
+
     raise CaseVerdict(verdict, str(pyfuncitem.path)) from None
-
-
-class CaseVerdict(pytest.fail.Exception):  # type: ignore[misc,name-defined]
-    """A case's verdict (:class:`CaseFailed`, :class:`HarnessError`) on its way to
-    the report. Its text is the failure itself (expected, observed, the wire log's
-    tail, the case's line) rather than a Python traceback through the harness and
-    the event loop, which says nothing about the target and costs pytest more to
-    format than the case took to run."""
-
-    def __init__(self, verdict: CaseFailed | HarnessError, case_file: str) -> None:
-        from wsspec.verdicts import CaseFailed
-
-        text = verdict.render() if isinstance(verdict, CaseFailed) else str(verdict)
-        line = _case_line(verdict, case_file)
-        super().__init__(text + (f"\n{line}" if line else ""), pytrace=False)
-        self.verdict = verdict
-
-
-# Shown as "CaseVerdict: expected: ..." in pytest's summary, as pytest shows its own
-# outcome exceptions, not under the module that defines it.
-CaseVerdict.__module__ = "builtins"
-
-
-def _case_line(exc: BaseException, case_file: str) -> str:
-    """Where in the case the exception came from (its last frame in ``case_file``)."""
-    where = ""
-    tb = exc.__traceback__
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        if code.co_filename == case_file:
-            where = f"at {Path(case_file).name}:{tb.tb_lineno} in {code.co_name}"
-        tb = tb.tb_next
-    return where
-
-
-def _grade(record: CaseRecord, call: pytest.CallInfo[None]) -> None:
-    """The verdict of a case from what its setup or call raised. ``unsupported`` is what
-    the suite's own :class:`~wsspec.verdicts.CaseUnsupported` says; anything else from
-    outside the case (another plugin's skip or fixture, a missing dependency) is an
-    ``error`` whose observed text names it and where it came from."""
-    from wsspec.verdicts import CaseFailed, CaseUnsupported, HarnessError, Verdict
-
-    excinfo = call.excinfo
-    if excinfo is None:
-        return
-    exc = excinfo.value
-    if isinstance(exc, CaseVerdict):
-        exc = exc.verdict
-    if isinstance(exc, CaseUnsupported):
-        record.verdict = Verdict.UNSUPPORTED
-        record.observed = exc.reason
-    elif isinstance(exc, pytest.skip.Exception):
-        record.verdict = Verdict.ERROR
-        record.observed = (f"skipped from outside the suite{_origin(excinfo)}: {exc.msg} "
-                           f"(only the target's profile may leave a case unsupported)")
-    elif isinstance(exc, CaseFailed):
-        record.verdict = Verdict.FAIL
-        record.expected, record.observed = exc.expected, exc.observed
-    elif isinstance(exc, AssertionError):
-        record.verdict = Verdict.FAIL
-        record.observed = str(exc) or "assertion failed"
-    elif isinstance(exc, HarnessError):
-        record.verdict = Verdict.ERROR
-        record.observed = str(exc)
-    else:
-        record.verdict = Verdict.ERROR
-        record.observed = f"{type(exc).__name__}: {exc}{_origin(excinfo)}"
-
-
-def _origin(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
-    """`` (at FILE:LINE)``: the last frame of the traceback outside pytest itself."""
-    for entry in reversed(excinfo.traceback):
-        path = str(entry.path)
-        if f"{os.sep}_pytest{os.sep}" not in path and f"{os.sep}pluggy{os.sep}" not in path:
-            return f" (at {path}:{entry.lineno + 1})"
-    return ""
 
 
 @pytest.hookimpl(wrapper=True)
@@ -430,13 +356,14 @@ def pytest_runtest_makereport(item: pytest.Item,
     record = item.stash.get(RECORD_KEY, None)
     if record is None or INFO_KEY not in item.stash:
         return report
+    from wsspec.grading import CaseVerdict, grade
     from wsspec.verdicts import HarnessError, Verdict
     from wsspec.wirelog import WireLog
 
     final = call.when == "call" or (call.when == "setup" and report.outcome != "passed")
     if not final:
         return report
-    _grade(record, call)
+    grade(record, call)
     record.duration_s = call.duration
     settings = item.config.stash[SETTINGS_KEY]
     raised = call.excinfo.value if call.excinfo else None
@@ -465,7 +392,9 @@ def pytest_runtest_makereport(item: pytest.Item,
         case["baseline"] = judgement.describe()
     report.user_properties.append(("wsspec_case", case))
     if item.config.pluginmanager.hasplugin("html"):
-        _html_extras(report, case)
+        from wsspec.reporting.pytest_html_extras import add_extras
+
+        add_extras(report, case)
     # Small string properties go on the item, so the JUnit XML (written from the
     # teardown report) carries them; the whole case dict stays out of it.
     item.user_properties.extend(_junit_properties(case))
@@ -493,38 +422,6 @@ def _junit_properties(case: dict[str, Any]) -> list[tuple[str, object]]:
     if "baseline" in case:
         props.append(("wsspec_baseline", case["baseline"]))
     return props
-
-
-def _html_extras(report: pytest.TestReport, case: dict[str, Any]) -> None:
-    """The case's verdict, expected and observed text and wire log, as pytest-html extras
-    shown in the case's row of its report."""
-    import html
-
-    from pytest_html import extras
-
-    def block(title: str, text: str) -> dict[str, Any]:
-        return dict(extras.html(f"<div class='wsspec'><h4>{html.escape(title)}</h4>"
-                                f"<pre>{html.escape(text)}</pre></div>"))
-
-    verdict = "\n".join(f"{key}: {case[key]}" for key in ("id", "verdict", "rfc", "expected",
-                                                          "observed") if case.get(key))
-    lines = [_wire_line(entry) for entry in case["wirelog"]]
-    # pytest-html's own attribute, which it reads from every report
-    report.extras = [  # type: ignore[attr-defined]
-        *getattr(report, "extras", []), block("wsspec verdict", verdict),
-        block(f"wsspec wire log ({len(lines)} entries)", "\n".join(lines))]
-
-
-def _wire_line(entry: dict[str, Any]) -> str:
-    """One wire log entry as a line of text."""
-    frame = entry.get("frame")
-    if isinstance(frame, dict):
-        what = str(frame.get("describe", "")) or f"frame {frame.get('hex', '')[:96]}"
-    elif isinstance(entry.get("bytes"), dict):
-        what = f"bytes {entry['bytes'].get('hex', '')[:96]}"
-    else:
-        what = str(entry.get("event", ""))
-    return f"{float(entry.get('t', 0.0)):8.3f} {entry.get('dir', ''):>5} {what}"
 
 
 def pytest_report_teststatus(report: pytest.TestReport,

@@ -120,17 +120,22 @@ class WireLog:
 
     def tail(self, count: int = 12) -> list[str]:
         """The last entries as readable lines, for failure messages."""
-        lines = []
-        for e in self.all_entries()[-count:]:
-            if e.kind == "frame":
-                lines.append(f"{e.t:8.3f} {e.dir:>5} {e.data.get('describe', e.data)}")
-            elif e.kind == "bytes":
-                shown = e.data["hex"][:64]
-                more = "…" if len(e.data["hex"]) > 64 else ""
-                lines.append(f"{e.t:8.3f} {e.dir:>5} {e.data['length']} bytes {shown}{more}")
-            else:
-                lines.append(f"{e.t:8.3f} {e.dir:>5} {e.data}")
-        return lines
+        return [entry_line(e.to_dict()) for e in self.all_entries()[-count:]]
+
+
+def entry_line(entry: dict[str, Any]) -> str:
+    """One wire log entry (as :meth:`WireEntry.to_dict` gives it, or as a report keeps it)
+    as a line of text: time, direction, and the frame, bytes or event."""
+    frame, raw = entry.get("frame"), entry.get("bytes")
+    if isinstance(frame, dict):
+        what = str(frame.get("describe", "")) or f"frame {frame.get('hex', '')[:64]}"
+    elif isinstance(raw, dict):
+        shown = str(raw.get("hex", ""))
+        more = "…" if len(shown) > 64 else ""
+        what = f"{raw.get('length', len(shown) // 2)} bytes {shown[:64]}{more}"
+    else:
+        what = str(entry.get("event", ""))
+    return f"{float(entry.get('t', 0.0)):8.3f} {entry.get('dir', ''):>5} {what}"
 
 
 def frame_entry(frame: Frame, declared_length: int | None = None, *, note: str = "",
