@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from wsspec.driver.base import Driver, DriverError, StreamEnd
 from wsspec.dsl.render import (
@@ -31,20 +31,28 @@ from wsspec.protocol.messages import Message, Receiver
 from wsspec.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
 from wsspec.wirelog import WireLog, frame_entry
 
-if TYPE_CHECKING:
-    from wsspec.dsl.client import Client
-
-__all__ = ["MAX_FRAME", "MAX_MESSAGE", "Connection"]
+__all__ = ["MAX_FRAME", "MAX_MESSAGE", "CaseSide", "Connection"]
 
 #: caps on what the suite buffers from a target, whatever it sends.
 MAX_FRAME = 64 * 2**20
 MAX_MESSAGE = 64 * 2**20
 
 
+class CaseSide(Protocol):
+    """What a connection needs of the case that opened it (a :class:`~wsspec.dsl.Client`):
+    the record its wire log and verdict go to, and the deadline of each wait."""
+
+    @property
+    def record(self) -> CaseRecord: ...
+
+    @property
+    def timeout(self) -> float: ...
+
+
 class Connection:
     """One open WebSocket connection, seen from the client side of a case."""
 
-    def __init__(self, client: Client, driver: Driver, response: HandshakeResponse,
+    def __init__(self, client: CaseSide, driver: Driver, response: HandshakeResponse,
                  deflate: DeflateParams | None = None) -> None:
         self.client = client
         self.driver = driver
