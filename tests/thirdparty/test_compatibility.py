@@ -34,6 +34,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO, Run, run_tool
+from wsspec.compatdocs import UNREPEATABLE, allowed, load_server
 from wsspec.launcher import python_command
 from wsspec.verdicts import Verdict
 
@@ -49,18 +50,14 @@ GO_PACKAGES = ("golang-go golang-github-gin-gonic-gin-dev "
 #: every server refuses messages over 64 MiB with 1009 (the suite's largest is 16 MiB):
 #: a finite limit, as RFC 6455 10.4 asks of a deployed server.
 MAX_SIZE = 64 * 2**20
-#: the Gin server's CheckOrigin accepts this origin (and requests without Origin).
+#: the Gin server's CheckOrigin accepts this origin (and requests without Origin); its
+#: expected file's ``profile`` declares it.
 ORIGIN = "https://app.example"
-ORIGIN_PROFILE = f'[origin]\nallowed = ["{ORIGIN}"]\nallow_missing = true\n'
 
 #: seconds one server's run may take before it counts as hung.
 RUN_TIMEOUT = 600.0
 #: verdicts a server's run must reproduce; unsupported ones depend on the profile only.
 COMPARED = {v.value for v in Verdict} - {Verdict.UNSUPPORTED.value}
-#: sections whose verdicts do not repeat from run to run against a live server, so only
-#: an error is a difference: Hypothesis' search draws each step after the server has
-#: answered the last, so what 40 examples meet depends on the server's timing.
-UNREPEATABLE = ("fuzz.",)
 
 
 @dataclass(frozen=True)
@@ -69,7 +66,6 @@ class Target:
 
     command: str
     versions: Mapping[str, str]
-    profile: str | None = None
 
 
 def python_target(module: str, *packages: str) -> Target:
@@ -133,8 +129,7 @@ def gin_target(tmp_path_factory: pytest.TempPathFactory) -> Target:
     command = shlex.join([str(binary), "-addr", "127.0.0.1:{port}", "-origins", ORIGIN,
                           "-max-size", str(MAX_SIZE)])
     return Target(command, {"gin": gin_version(), "gorilla/websocket": gorilla_version(),
-                            "go": go_version.removeprefix("go version ")},
-                  profile=ORIGIN_PROFILE)
+                            "go": go_version.removeprefix("go version ")})
 
 
 def gin_version() -> str:
@@ -168,10 +163,6 @@ SERVERS: dict[str, Callable[[pytest.FixtureRequest], Target]] = {
 def load_expected(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((EXPECTED / f"{name}.json").read_text())
     return data
-
-
-def allowed(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
 
 
 def compare(expected: Mapping[str, str | list[str]], verdicts: Mapping[str, str]) -> list[str]:
@@ -216,12 +207,13 @@ def dump_expected(data: Mapping[str, Any]) -> str:
     return text + ',\n  "verdicts": {\n' + ",\n".join(lines) + "\n  }\n}\n"
 
 
-def run_suite(target: Target, folder: Path) -> Run:
+def run_suite(target: Target, profile: str | None, folder: Path) -> Run:
+    """The suite against ``target``, with ``profile`` (TOML; None: the default one)."""
     args = [f"--target-cmd={target.command}", "-n", "2"]
-    if target.profile is not None:
-        profile = folder / "profile.toml"
-        profile.write_text(target.profile)
-        args.append(f"--target-profile={profile}")
+    if profile is not None:
+        path = folder / "profile.toml"
+        path.write_text(profile)
+        args.append(f"--target-profile={path}")
     return run_tool(args, folder, timeout=RUN_TIMEOUT)
 
 
@@ -231,7 +223,7 @@ def test_verdicts_match_the_recorded_ones(name: str, request: pytest.FixtureRequ
                                           tmp_path: Path) -> None:
     target = SERVERS[name](request)
     expected = load_expected(name)
-    run = run_suite(target, tmp_path)
+    run = run_suite(target, expected.get("profile"), tmp_path)
     report_file = tmp_path / "reports" / "report.json"
     assert run.returncode in (0, 1) and report_file.exists(), (
         f"the suite did not complete against {name} (exit {run.returncode}):\n"
@@ -264,6 +256,7 @@ def test_every_server_has_a_well_formed_expected_file() -> None:
         assert (EXPECTED / f"{name}.json").read_text() == dump_expected(expected)
         assert expected["server"] == name
         assert expected["recorded_with"] and expected["command"]
+        load_server(EXPECTED / f"{name}.json")  # its profile, if any, is a valid one
         for case_id, value in expected["verdicts"].items():
             assert not case_id.startswith(UNREPEATABLE), case_id
             assert re.fullmatch(r"[a-z0-9]+(\.[\w.+-]+)+", case_id), case_id
