@@ -243,7 +243,8 @@ def test_verdicts_match_the_recorded_ones(name: str, request: pytest.FixtureRequ
             lines.append("versions recorded → installed: " + ", ".join(
                 f"{k} {old} → {new}" for k, (old, new) in drift.items()))
         lines.append(f"this run's verdicts, in that file's format: {observed}; the report: "
-                     f"{report_file}. Explain any change in docs/compatibility.md.")
+                     f"{report_file}. Explain any change in docs/compatibility.md and "
+                     "regenerate its tables: python -m wsspec.compatdocs docs/compatibility.md")
         pytest.fail("\n".join(lines), pytrace=False)
 
 
