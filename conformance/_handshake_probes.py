@@ -17,6 +17,7 @@ from wsspec.dsl import Client, Connection, HandshakeResult
 from wsspec.protocol.errors import HandshakeViolation
 from wsspec.protocol.frames import Frame, Opcode, encode_frame
 from wsspec.protocol.handshake import (
+    BODY_GRACE,
     HandshakeRequest,
     HandshakeResponse,
     ResponseParser,
@@ -270,6 +271,8 @@ class _Answer:
             self.done = True
 
     def finish(self) -> Exchange:
+        if self.out.response is None and self.out.error is None:
+            self.out.response = self.parser.settle()
         if self.out.response is not None and self.to_end:
             self.out.after = bytes_after_response(bytes(self.received), self.method,
                                                   self.out.end is not None)
@@ -306,6 +309,10 @@ async def exchange(client: Client, raw: bytes, *, method: str = "GET",
                 break
     deadline = driver.clock() + client.timeout
     while not answer.done:
+        if answer.out.response is None and answer.parser.head_complete:
+            # The head settles the answer: a body without an end in sight
+            # (no Content-Length) is waited for only briefly.
+            deadline = min(deadline, driver.clock() + BODY_GRACE)
         remaining = deadline - driver.clock()
         if remaining <= 0:
             break

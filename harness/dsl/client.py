@@ -27,6 +27,7 @@ from wsspec.protocol.deflate import (
 )
 from wsspec.protocol.errors import HandshakeViolation
 from wsspec.protocol.handshake import (
+    BODY_GRACE,
     HandshakeRequest,
     HandshakeResponse,
     ResponseParser,
@@ -182,6 +183,12 @@ class Client:
         deadline = driver.clock() + wait
         while True:
             remaining = deadline - driver.clock()
+            if remaining <= 0 and parser.head_complete:
+                # The head settles the handshake; a body that has not ended
+                # within the grace (no Content-Length: it ends at close) is
+                # not waited for.
+                result.response = parser.settle()
+                return driver, result
             if remaining <= 0:
                 result.timed_out = True
                 driver.wirelog.event(f"no handshake response within {wait:g} s")
@@ -199,6 +206,8 @@ class Client:
             except HandshakeViolation as exc:
                 result.error = str(exc)
                 return driver, result
+            if response is None and parser.head_complete:
+                deadline = min(deadline, driver.clock() + BODY_GRACE)
             if response is not None:
                 result.response = response
                 result.trailing = parser.trailing

@@ -41,6 +41,7 @@ import h11
 from .errors import HandshakeViolation
 
 __all__ = [
+    "BODY_GRACE",
     "GUID",
     "TOKEN_RE",
     "HandshakeRequest",
@@ -75,6 +76,9 @@ _STATUS_PREFIX = b"HTTP/"
 DEFAULT_MAX_HEADER_SIZE = 64 * 1024
 #: The cap on the body of a refusal (non-101) response or of a request.
 DEFAULT_MAX_BODY_SIZE = 64 * 1024
+#: how long a reader waits for the body of a non-101 answer once its head has
+#: arrived (s): the head settles the handshake, the body is only shown.
+BODY_GRACE = 0.25
 
 # --------------------------------------------------------------------------
 # Grammar: RFC 7230 §3.2.6 tokens and quoted strings, RFC 6455 §9.1 extensions.
@@ -581,7 +585,10 @@ class ResponseParser(_CappedH11Reader):
     whether a body follows (HEAD, CONNECT).  Interim 1xx responses other than
     101 are skipped; their bytes count towards ``max_header_size``, which
     bounds all heads together.  Bytes fed after the result go to
-    :attr:`trailing`.  Input that is not HTTP/1.1, or a
+    :attr:`trailing`.  A reader need not wait for a body: once
+    :attr:`head_complete`, :meth:`settle` gives the response with the body
+    received so far (a body without Content-Length ends only when the server
+    closes, which it may never do).  Input that is not HTTP/1.1, or a
     head longer than the cap, raises :class:`HandshakeViolation`; nothing else
     is ever raised.
     """
@@ -629,6 +636,20 @@ class ResponseParser(_CappedH11Reader):
             self._first_bytes += data[: len(_STATUS_PREFIX) - len(self._first_bytes)]
             self._check_prefix()
         return self._result() if self._push(data) else None
+
+    @property
+    def head_complete(self) -> bool:
+        """True once the head of a final response has arrived (its body may not have)."""
+        return self._head is not None and not self._done
+
+    def settle(self) -> HandshakeResponse | None:
+        """The response with the body received so far, once its head is complete; else None.
+
+        Ends the parse: bytes fed later go to :attr:`trailing`.
+        """
+        if not self.head_complete:
+            return None
+        return self._result()
 
     def feed_eof(self) -> HandshakeResponse | None:
         """The server closed the stream: the response if its head arrived, else None.

@@ -135,6 +135,23 @@ async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
         drain.cancel()
 
 
+async def http_200(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Answers like a plain HTTP server (or a proxy that drops Upgrade): 200 OK
+    without Content-Length, then a body one byte per second, never closing."""
+    await read_head(reader)
+    if not await write(writer, b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                               b"Server: hostile-http\r\n\r\n"):
+        return
+    drain = asyncio.ensure_future(discard(reader))
+    try:
+        for byte in itertools.cycle(b"<html>not a WebSocket server</html>\n"):
+            if drain.done() or not await write(writer, bytes((byte,))):
+                return
+            await asyncio.sleep(1.0)
+    finally:
+        drain.cancel()
+
+
 async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     """Answers the request with 4 KiB of random bytes (no HTTP at all), then closes."""
     await read_head(reader)
@@ -230,6 +247,7 @@ async def ping_flood(reader: asyncio.StreamReader, writer: asyncio.StreamWriter)
 HOSTILE: dict[str, tuple[str, Handler]] = {
     "silent": (silent.__doc__ or "", silent),
     "trickle": (trickle.__doc__ or "", trickle),
+    "http-200": (http_200.__doc__ or "", http_200),
     "garbage": (garbage.__doc__ or "", garbage),
     "endless-frame": (endless_frame.__doc__ or "", endless_frame),
     "huge-length": (huge_length.__doc__ or "", huge_length),

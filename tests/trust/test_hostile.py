@@ -73,6 +73,7 @@ _RECORDED = ("handshake.headers.oversized.",)  # how much header a server takes:
 EXPECTATIONS: dict[str, Expectation] = {
     "silent": Expectation(),
     "trickle": Expectation(),
+    "http-200": Expectation(),
     "garbage": Expectation(),
     "reset-handshake": Expectation(),
     "tls-to-plain": Expectation(),
@@ -189,3 +190,32 @@ def test_whole_suite_survives(name: str, profile_file: Path, bytecode_cache: Pat
         pytest.skip("slow: run with -m slow or WSSPEC_SLOW=1")
     run, bound = _run(name, None, profile_file, bytecode_cache, tmp_path)
     _check(name, run, bound, None)
+
+
+#: what the sections graded against ``http-200`` may take with the default
+#: --case-timeout (5 s): a 200 settles every handshake at the end of its head, so
+#: no case waits for the body that never ends (waiting would take cases x 5 s / 2).
+HTTP_200_SECTIONS = "handshake or framing"
+HTTP_200_BOUND = 60.0
+
+
+def test_a_200_answer_is_graded_at_the_end_of_its_head(profile_file: Path,
+                                                        bytecode_cache: Path,
+                                                        tmp_path: Path) -> None:
+    command = km.python_cmd('-m', 'wsspec.targets.hostile', 'http-200', '--port', '{port}')
+    try:
+        run = km.run_suite([f"--target-cmd={command}", "--target=ws://127.0.0.1:{port}/",
+                            f"--target-profile={profile_file}"],
+                           markers=f"({HTTP_200_SECTIONS}) and not slow", case_timeout=None,
+                           workers=WORKERS, report_dir=tmp_path, timeout=HTTP_200_BOUND,
+                           env=km.child_env(bytecode_cache))
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the {HTTP_200_SECTIONS} sections against http-200 did not finish "
+                    f"within {HTTP_200_BOUND:g} s: a case waited for the body of a 200")
+    _check("http-200", run, HTTP_200_BOUND, None)
+    graded = {case: seen for case, seen in run.observed.items()
+              if run.verdicts[case] in ("fail", "error")}
+    assert len(graded) > 100, f"{run.verdicts}\n{run.output[-2000:]}"
+    assert {str(c["section"]) for c in run.cases} == {"handshake", "framing"}
+    unnamed = {case: seen for case, seen in graded.items() if "200" not in seen}
+    assert not unnamed, unnamed
