@@ -13,8 +13,16 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parent.parent
+
+# The project's property tests share two cores with pytest-xdist workers and the servers
+# other tests start: a draw that waits for the CPU says nothing about the code under test.
+# Properties are checked on every example as before; only timing is not judged.
+settings.register_profile("wsspec-tests", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("wsspec-tests")
 
 
 def pytest_configure(config: pytest.Config) -> None:
