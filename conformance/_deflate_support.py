@@ -43,7 +43,7 @@ class Negotiation:
         return ", ".join(values) if values else "(absent)"
 
 
-async def negotiate(client: Client, offers: Sequence[DeflateOffer], *,
+async def negotiate(wsspec_client: Client, offers: Sequence[DeflateOffer], *,
                     headers: Sequence[str] | None = None) -> Negotiation:
     """Offer ``offers`` (one Sec-WebSocket-Extensions header, or the raw ``headers``
     lines, which must offer the same elements) and check a 101 answer strictly.
@@ -52,10 +52,10 @@ async def negotiate(client: Client, offers: Sequence[DeflateOffer], *,
     is returned as it is, with no connection.
     """
     values = list(headers) if headers is not None else [build_offer_header(offers)]
-    request = client.request()
+    request = wsspec_client.request()
     for value in values:
         request = request.with_header("Sec-WebSocket-Extensions", value)
-    driver, result = await client.handshake(request)
+    driver, result = await wsspec_client.handshake(request)
     response = result.response
     if response is None or response.status != 101:
         return Negotiation(result, None, None)
@@ -69,8 +69,8 @@ async def negotiate(client: Client, offers: Sequence[DeflateOffer], *,
     problems += deflate_problems
     if problems:
         raise CaseFailed("a 101 response that follows RFC 6455 4.2.2 and RFC 7692 5, 7",
-                         "; ".join(problems), client.record.wirelog.tail())
-    connection = Connection(client, driver, response, params)
+                         "; ".join(problems), wsspec_client.record.wirelog.tail())
+    connection = Connection(wsspec_client, driver, response, params)
     if result.trailing:
         connection.feed(result.trailing)
     return Negotiation(result, connection, params)
@@ -80,7 +80,7 @@ def describe(offers: Sequence[DeflateOffer]) -> str:
     return build_offer_header(offers) or "(nothing)"
 
 
-async def open_deflate(client: Client, offers: Sequence[DeflateOffer], *,
+async def open_deflate(wsspec_client: Client, offers: Sequence[DeflateOffer], *,
                        headers: Sequence[str] | None = None,
                        required: bool = False) -> tuple[Connection, DeflateParams | None]:
     """Offer permessage-deflate; the handshake must succeed.
@@ -92,18 +92,18 @@ async def open_deflate(client: Client, offers: Sequence[DeflateOffer], *,
     on uncompressed.
     """
     shown = " / ".join(headers) if headers is not None else describe(offers)
-    outcome = await negotiate(client, offers, headers=headers)
+    outcome = await negotiate(wsspec_client, offers, headers=headers)
     if outcome.connection is None:
         raise CaseFailed(f"101 Switching Protocols for a valid handshake offering {shown} "
                          "(RFC 7692 5: an offer the server does not take is declined)",
-                         outcome.result.describe(), client.record.wirelog.tail())
+                         outcome.result.describe(), wsspec_client.record.wirelog.tail())
     expected = f"permessage-deflate accepted for the offer {shown} (RFC 7692 5, 7)"
-    client.record.observe(expected, f"Sec-WebSocket-Extensions: {outcome.header}")
+    wsspec_client.record.observe(expected, f"Sec-WebSocket-Extensions: {outcome.header}")
     if outcome.params is None:
         if required:
             raise CaseFailed(expected + "; the profile declares [deflate]",
-                             "permessage-deflate declined", client.record.wirelog.tail())
-        client.record.downgrade(
+                             "permessage-deflate declined", wsspec_client.record.wirelog.tail())
+        wsspec_client.record.downgrade(
             Verdict.INFORMATIONAL,
             f"the server declined {shown} (RFC 7692 7.1.2 lets it decline parameters it does "
             "not support); messages were exchanged uncompressed",
@@ -111,31 +111,31 @@ async def open_deflate(client: Client, offers: Sequence[DeflateOffer], *,
     return outcome.connection, outcome.params
 
 
-async def expect_declined(client: Client, offers: Sequence[DeflateOffer], why: str, *,
+async def expect_declined(wsspec_client: Client, offers: Sequence[DeflateOffer], why: str, *,
                           headers: Sequence[str] | None = None) -> Connection | None:
     """The server must decline the offers: a 101 without permessage-deflate (pass),
     or a refusal with a 4xx status (non-strict: RFC 7692 7 asks for the offer to be
     declined, and the connection could have gone on uncompressed). Accepting an offer
     it must decline fails the case (checked by :func:`negotiate`)."""
     shown = " / ".join(headers) if headers is not None else describe(offers)
-    outcome = await negotiate(client, offers, headers=headers)
+    outcome = await negotiate(wsspec_client, offers, headers=headers)
     expected = f"the offer {shown} declined: {why} (RFC 7692 7)"
     response = outcome.result.response
     if outcome.connection is None:
-        client.record.observe(expected, outcome.result.describe())
+        wsspec_client.record.observe(expected, outcome.result.describe())
         if response is None or not 400 <= response.status < 500:
             raise CaseFailed(expected + ", the handshake going on without it",
-                             outcome.result.describe(), client.record.wirelog.tail())
-        client.record.downgrade(
+                             outcome.result.describe(), wsspec_client.record.wirelog.tail())
+        wsspec_client.record.downgrade(
             Verdict.NON_STRICT,
             f"the whole handshake was refused ({response.status}) where declining the offer "
             "would have let the connection go on uncompressed",
         )
         return None
-    client.record.observe(expected, f"101, Sec-WebSocket-Extensions: {outcome.header}")
+    wsspec_client.record.observe(expected, f"101, Sec-WebSocket-Extensions: {outcome.header}")
     if outcome.params is not None:  # check_deflate_response accepted a valid offer
         raise CaseFailed(expected, f"accepted: Sec-WebSocket-Extensions: {outcome.header}",
-                         client.record.wirelog.tail())
+                         wsspec_client.record.wirelog.tail())
     return outcome.connection
 
 

@@ -36,23 +36,26 @@ REQUIRED_BY_STATUS = {
 }
 
 
-def failure(client: Client, expected: str, observed: str) -> CaseFailed:
+def failure(wsspec_client: Client, expected: str, observed: str) -> CaseFailed:
     """A failure to raise, carrying the tail of the case's wire log."""
-    return CaseFailed(expected, observed, client.record.wirelog.tail())
+    return CaseFailed(expected, observed, wsspec_client.record.wirelog.tail())
 
 
-def check_refusal_headers(client: Client, response: HandshakeResponse | None) -> None:
+def check_refusal_headers(wsspec_client: Client, response: HandshakeResponse | None) -> None:
     """A 405 must carry Allow and a 426 Upgrade (RFC 9110): the refusal is HTTP too."""
     if response is None or response.status not in REQUIRED_BY_STATUS:
         return
     name, rule = REQUIRED_BY_STATUS[response.status]
     if not response.get(name):
-        raise failure(client, f"a {response.status} response carrying a {name} header ({rule})",
-                      f"{response.status} without {name}")
+        raise failure(
+            wsspec_client,
+            f"a {response.status} response carrying a {name} header ({rule})",
+            f"{response.status} without {name}",
+        )
 
 
 async def expect_refusal(
-    client: Client,
+    wsspec_client: Client,
     request: HandshakeRequest | bytes,
     *,
     statuses: Sequence[int] | range = range(400, 500),
@@ -60,29 +63,31 @@ async def expect_refusal(
     chunks: Sequence[int] | None = None,
 ) -> HandshakeResult:
     """``Client.expect_refused``, and the refusal must carry what its status requires."""
-    result = await client.expect_refused(request, statuses=statuses, rule=rule, chunks=chunks)
-    check_refusal_headers(client, result.response)
+    result = await wsspec_client.expect_refused(
+        request, statuses=statuses, rule=rule, chunks=chunks
+    )
+    check_refusal_headers(wsspec_client, result.response)
     return result
 
 
-def check_refused(client: Client, result: HandshakeResult, *, wanted: str,
+def check_refused(wsspec_client: Client, result: HandshakeResult, *, wanted: str,
                   allowed: Container[int], rule: str = "RFC6455 4.2.1") -> None:
     """Grade a handshake result like ``Client.expect_refused`` with statuses of
     any shape: one of ``allowed`` passes, a drop without a status is
     non-strict (RFC 6455 10.7), anything else fails."""
     expected = f"refusal with {wanted} ({rule})"
-    client.record.observe(expected, result.describe())
+    wsspec_client.record.observe(expected, result.describe())
     response = result.response
     if response is None:
         if result.timed_out or result.error:
-            raise failure(client, expected, result.describe())
-        client.record.downgrade(
+            raise failure(wsspec_client, expected, result.describe())
+        wsspec_client.record.downgrade(
             Verdict.NON_STRICT,
             "connection dropped without an HTTP status (RFC6455 10.7 SHOULD answer with one)")
         return
     if response.status not in allowed:
-        raise failure(client, expected, result.describe())
-    check_refusal_headers(client, response)
+        raise failure(wsspec_client, expected, result.describe())
+    check_refusal_headers(wsspec_client, response)
 
 
 def advertised_versions(response: HandshakeResponse) -> list[str]:
@@ -90,7 +95,7 @@ def advertised_versions(response: HandshakeResponse) -> list[str]:
     return parse_header_list(response.get("Sec-WebSocket-Version"))
 
 
-async def expect_version_refusal(client: Client, request: HandshakeRequest, *,
+async def expect_version_refusal(wsspec_client: Client, request: HandshakeRequest, *,
                                  draft_version: bool = False) -> None:
     """A version the server does not speak is refused with an HTTP error carrying
     ``Sec-WebSocket-Version`` that lists 13 (RFC 6455 4.2.2 /version/, 4.4).
@@ -104,30 +109,30 @@ async def expect_version_refusal(client: Client, request: HandshakeRequest, *,
     """
     expected = ("a 4xx refusal carrying Sec-WebSocket-Version: 13 "
                 "(RFC6455 4.2.2 /version/, 4.4)")
-    driver, result = await client.handshake(request)
+    driver, result = await wsspec_client.handshake(request)
     response = result.response
     if response is None:
-        client.record.observe(expected, result.describe())
-        raise failure(client, expected, result.describe())
+        wsspec_client.record.observe(expected, result.describe())
+        raise failure(wsspec_client, expected, result.describe())
     versions = advertised_versions(response)
     shown = f"{result.describe()}, Sec-WebSocket-Version: {', '.join(versions) or '(absent)'}"
-    client.record.observe(expected, shown)
+    wsspec_client.record.observe(expected, shown)
     if response.status == 101 and draft_version:
-        await accepted_connection(client, driver, result, request).close()
-        client.record.downgrade(
+        await accepted_connection(wsspec_client, driver, result, request).close()
+        wsspec_client.record.downgrade(
             Verdict.INFORMATIONAL,
             f"the server accepted version {request.get('Sec-WebSocket-Version')[0]} of an "
             "earlier draft, which RFC 6455 4.2.2 allows for a version it understands",
         )
         return
     if not 400 <= response.status <= 499:
-        raise failure(client, expected, shown)
+        raise failure(wsspec_client, expected, shown)
     if "13" not in versions:
-        raise failure(client, expected, shown)
-    check_refusal_headers(client, response)
+        raise failure(wsspec_client, expected, shown)
+    check_refusal_headers(wsspec_client, response)
 
 
-async def record_answer(client: Client, driver: Driver, result: HandshakeResult,
+async def record_answer(wsspec_client: Client, driver: Driver, result: HandshakeResult,
                         request: HandshakeRequest, note: str) -> None:
     """Record the answer to a request RFC 6455 leaves open (informational).
 
@@ -136,23 +141,23 @@ async def record_answer(client: Client, driver: Driver, result: HandshakeResult,
     of another class, invalid HTTP or an incorrect 101 fail.
     """
     expected = "a correct 101, a 4xx refusal or a closed connection, recorded"
-    client.record.observe(expected, result.describe())
+    wsspec_client.record.observe(expected, result.describe())
     response = result.response
     if result.timed_out or result.error or (
             response is not None and not (response.status == 101
                                           or 400 <= response.status <= 499)):
-        raise failure(client, expected, result.describe())
+        raise failure(wsspec_client, expected, result.describe())
     if response is not None and response.status == 101:
-        await accepted_connection(client, driver, result, request).close()
-    client.record.downgrade(Verdict.INFORMATIONAL, note)
+        await accepted_connection(wsspec_client, driver, result, request).close()
+    wsspec_client.record.downgrade(Verdict.INFORMATIONAL, note)
 
 
-def accepted_connection(client: Client, driver: Driver, result: HandshakeResult,
+def accepted_connection(wsspec_client: Client, driver: Driver, result: HandshakeResult,
                         request: HandshakeRequest) -> Connection:
     """The open connection behind a 101, which must follow RFC 6455 4.2.2 for ``request``."""
     response = result.response
     if response is None or response.status != 101:
-        raise failure(client, "101 Switching Protocols (RFC6455 4.2.2)", result.describe())
+        raise failure(wsspec_client, "101 Switching Protocols (RFC6455 4.2.2)", result.describe())
     key = request.get("Sec-WebSocket-Key")
     problems = check_response(
         response,
@@ -162,25 +167,27 @@ def accepted_connection(client: Client, driver: Driver, result: HandshakeResult,
                             parse_header_list(request.get("Sec-WebSocket-Extensions"))],
     )
     if problems:
-        raise failure(client, "a 101 response that follows RFC 6455 4.2.2", "; ".join(problems))
-    connection = Connection(client, driver, response)
+        raise failure(
+            wsspec_client, "a 101 response that follows RFC 6455 4.2.2", "; ".join(problems)
+        )
+    connection = Connection(wsspec_client, driver, response)
     if result.trailing:
         connection.feed(result.trailing)
     return connection
 
 
-def masked_frame(client: Client, opcode: int, payload: bytes) -> bytes:
+def masked_frame(wsspec_client: Client, opcode: int, payload: bytes) -> bytes:
     """A final, masked frame's bytes, recorded in the wire log as sent."""
     key = os.urandom(4)
     frame = Frame(opcode, payload, fin=True, masked=True, mask_key=key)
-    client.record.wirelog.frame("out", frame_entry(frame))
+    wsspec_client.record.wirelog.frame("out", frame_entry(frame))
     return encode_frame(opcode, payload, mask_key=key)
 
 
-async def handshake_with_frames(client: Client, request: HandshakeRequest,
+async def handshake_with_frames(wsspec_client: Client, request: HandshakeRequest,
                                 frames: bytes) -> tuple[Driver, HandshakeResult]:
     """Send ``request`` and ``frames`` in one write, then read the response."""
-    driver, result = await client.handshake(request.encode() + frames)
+    driver, result = await wsspec_client.handshake(request.encode() + frames)
     result.request = request
     return driver, result
 
@@ -197,9 +204,9 @@ def describe_event(event: Frame | Message | StreamEnd | None) -> str:
     return event.describe()
 
 
-def text_frame(client: Client, text: str) -> bytes:
+def text_frame(wsspec_client: Client, text: str) -> bytes:
     """A masked text frame carrying ``text``."""
-    return masked_frame(client, Opcode.TEXT, text.encode("utf-8"))
+    return masked_frame(wsspec_client, Opcode.TEXT, text.encode("utf-8"))
 
 
 # --------------------------------------------------------------------------
@@ -279,7 +286,7 @@ class _Answer:
         return self.out
 
 
-async def exchange(client: Client, raw: bytes, *, method: str = "GET",
+async def exchange(wsspec_client: Client, raw: bytes, *, method: str = "GET",
                    piece: int | None = None, to_end: bool = False) -> Exchange:
     """Write ``raw`` on a new connection (in writes of ``piece`` bytes) and read the answer.
 
@@ -291,12 +298,15 @@ async def exchange(client: Client, raw: bytes, *, method: str = "GET",
     response until the server closes it or the deadline passes, and what
     followed the response is kept in ``after``.
     """
-    driver = await client.connect()
+    driver = await wsspec_client.connect()
     answer = _Answer(method, to_end)
     size = piece or max(len(raw), 1)
     for start in range(0, len(raw), size):
         try:
-            if await driver.send(raw[start:start + size], timeout=client.timeout) is not None:
+            if (
+                await driver.send(raw[start : start + size], timeout=wsspec_client.timeout)
+                is not None
+            ):
                 break
         except DriverError:
             answer.out.stalled = True
@@ -307,7 +317,7 @@ async def exchange(client: Client, raw: bytes, *, method: str = "GET",
             answer.take(data)
             if answer.out.response is not None or answer.done:
                 break
-    deadline = driver.clock() + client.timeout
+    deadline = driver.clock() + wsspec_client.timeout
     while not answer.done:
         if answer.out.response is None and answer.parser.head_complete:
             # The head settles the answer: a body without an end in sight

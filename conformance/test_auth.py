@@ -61,26 +61,26 @@ PLACES = {
 }
 
 
-def policy(client: Client) -> AuthPolicy:
+def policy(wsspec_client: Client) -> AuthPolicy:
     """The profile's ``[auth]`` table (cases needing ``auth`` only run with one)."""
-    auth = client.profile.auth
+    auth = wsspec_client.profile.auth
     assert auth is not None
     return auth
 
 
-def declared(client: Client, scheme: str) -> AuthPolicy:
+def declared(wsspec_client: Client, scheme: str) -> AuthPolicy:
     """The ``[auth]`` table, when it declares ``scheme``; otherwise the case is unsupported."""
-    auth = policy(client)
+    auth = policy(wsspec_client)
     if scheme not in auth.schemes:
         unsupported(f"the profile does not declare the {scheme} scheme "
                     f"(declared: {', '.join(auth.schemes)})")
     return auth
 
 
-def presenting(client: Client, scheme: str, token: str) -> HandshakeRequest:
+def presenting(wsspec_client: Client, scheme: str, token: str) -> HandshakeRequest:
     """A valid request carrying ``token`` in ``scheme`` and no other credential."""
-    auth = policy(client)
-    return credentials.present(client.request(authenticate=False), scheme, token, auth.param)
+    auth = policy(wsspec_client)
+    return credentials.present(wsspec_client.request(authenticate=False), scheme, token, auth.param)
 
 
 def secrets(auth: AuthPolicy, token: str) -> list[str]:
@@ -88,11 +88,11 @@ def secrets(auth: AuthPolicy, token: str) -> list[str]:
     return [token, tokens.basic_credentials(auth, token)]
 
 
-async def expect_auth_refusal(client: Client, request: HandshakeRequest,
+async def expect_auth_refusal(wsspec_client: Client, request: HandshakeRequest,
                               token: str = "") -> HandshakeResult:
     """Refused before the upgrade with one of ``reject_status``; nothing leaked."""
-    auth = policy(client)
-    return await client.expect_refused(request, statuses=auth.reject_status, rule=RULE,
+    auth = policy(wsspec_client)
+    return await wsspec_client.expect_refused(request, statuses=auth.reject_status, rule=RULE,
                                        policy=True, secrets=secrets(auth, token))
 
 
@@ -108,19 +108,19 @@ async def expect_auth_refusal(client: Client, request: HandshakeRequest,
     "says is accepted with 101 and the connection works (RFC 6455 4.2.2, 10.5).",
     needs=("auth",),
 )
-async def test_valid_token_is_accepted(client: Client, scheme: str) -> None:
-    auth = declared(client, scheme)
+async def test_valid_token_is_accepted(wsspec_client: Client, scheme: str) -> None:
+    auth = declared(wsspec_client, scheme)
     token = tokens.valid(auth)
-    ws = await client.open(presenting(client, scheme, token))
-    client.record.observe(f"101 for a valid token in {PLACES[scheme]}",
+    ws = await wsspec_client.open(presenting(wsspec_client, scheme, token))
+    wsspec_client.record.observe(f"101 for a valid token in {PLACES[scheme]}",
                           f"{ws.response.status}, subprotocol {ws.subprotocol or '(none)'}")
     if ws.subprotocol and ws.subprotocol.startswith(credentials.SUBPROTOCOL_PREFIX):
-        client.record.downgrade(
+        wsspec_client.record.downgrade(
             Verdict.INFORMATIONAL,
             "the server selected the offer carrying the token, so the token comes back in "
             "the 101 response",
         )
-    if client.profile.echo:
+    if wsspec_client.profile.echo:
         await ws.expect_echo("wsspec: authenticated")
     await ws.close()
 
@@ -133,12 +133,12 @@ async def test_valid_token_is_accepted(client: Client, scheme: str) -> None:
     "2.1): Authorization: bearer <valid token> is accepted like Bearer.",
     needs=("auth",),
 )
-async def test_bearer_scheme_is_case_insensitive(client: Client) -> None:
-    auth = declared(client, "bearer")
-    request = client.request(authenticate=False).with_header(
+async def test_bearer_scheme_is_case_insensitive(wsspec_client: Client) -> None:
+    auth = declared(wsspec_client, "bearer")
+    request = wsspec_client.request(authenticate=False).with_header(
         "Authorization", f"bearer {tokens.valid(auth)}")
-    ws = await client.open(request)
-    client.record.observe("101 for Authorization: bearer <valid token>", "101")
+    ws = await wsspec_client.open(request)
+    wsspec_client.record.observe("101 for Authorization: bearer <valid token>", "101")
     await ws.close()
 
 
@@ -153,8 +153,8 @@ async def test_bearer_scheme_is_case_insensitive(client: Client) -> None:
     "credentials with an HTTP error before the upgrade (RFC 6455 4.2.2, 10.5).",
     needs=("auth",),
 )
-async def test_missing_credentials_are_refused(client: Client) -> None:
-    await expect_auth_refusal(client, client.request(authenticate=False))
+async def test_missing_credentials_are_refused(wsspec_client: Client) -> None:
+    await expect_auth_refusal(wsspec_client, wsspec_client.request(authenticate=False))
 
 
 @case(
@@ -165,15 +165,19 @@ async def test_missing_credentials_are_refused(client: Client) -> None:
     "challenge (RFC 9110 11.6.1, 15.5.2); a refusal with another status needs none.",
     needs=("auth",),
 )
-async def test_unauthorized_carries_challenge(client: Client) -> None:
-    result = await expect_auth_refusal(client, client.request(authenticate=False))
+async def test_unauthorized_carries_challenge(wsspec_client: Client) -> None:
+    result = await expect_auth_refusal(wsspec_client, wsspec_client.request(authenticate=False))
     if result.response is None or result.response.status != 401:
         return
     challenges = result.response.get("WWW-Authenticate")
     expected = "401 with a WWW-Authenticate challenge (RFC9110 11.6.1)"
-    client.record.observe(expected, f"401, WWW-Authenticate: {', '.join(challenges) or '(absent)'}")
+    wsspec_client.record.observe(
+        expected, f"401, WWW-Authenticate: {', '.join(challenges) or '(absent)'}"
+    )
     if not any(value.strip() for value in challenges):
-        raise CaseFailed(expected, "401 without WWW-Authenticate", client.record.wirelog.tail())
+        raise CaseFailed(
+            expected, "401 without WWW-Authenticate", wsspec_client.record.wirelog.tail()
+        )
 
 
 # -- tokens that are not valid -----------------------------------------------------
@@ -189,10 +193,10 @@ async def test_unauthorized_carries_challenge(client: Client) -> None:
     "not valid ({variant}) is refused with one of reject_status before the upgrade.",
     needs=("auth",),
 )
-async def test_invalid_token_is_refused(client: Client, variant: str, scheme: str) -> None:
-    auth = declared(client, scheme)
+async def test_invalid_token_is_refused(wsspec_client: Client, variant: str, scheme: str) -> None:
+    auth = declared(wsspec_client, scheme)
     token = tokens.mint(auth, variant)
-    await expect_auth_refusal(client, presenting(client, scheme, token), token)
+    await expect_auth_refusal(wsspec_client, presenting(wsspec_client, scheme, token), token)
 
 
 @pytest.mark.parametrize("scheme", AUTH_SCHEMES)
@@ -206,40 +210,40 @@ async def test_invalid_token_is_refused(client: Client, variant: str, scheme: st
     "refused with one of reject_status before the upgrade.",
     needs=("auth", "jwt_secret"),
 )
-async def test_invalid_jwt_is_refused(client: Client, variant: str, scheme: str) -> None:
-    auth = declared(client, scheme)
+async def test_invalid_jwt_is_refused(wsspec_client: Client, variant: str, scheme: str) -> None:
+    auth = declared(wsspec_client, scheme)
     row = next(row for row in tokens.JWT_VARIANTS if row.name == variant)
     missing = row.missing(auth)
     if missing:
         unsupported(f"the profile declares no {' or '.join(missing)} to check")
     token = row.make(auth)
-    await expect_auth_refusal(client, presenting(client, scheme, token), token)
+    await expect_auth_refusal(wsspec_client, presenting(wsspec_client, scheme, token), token)
 
 
 # -- a valid token where no declared scheme looks ----------------------------------
 
 
 def _authorization(value: Callable[[AuthPolicy, str], str]) -> Callable[..., HandshakeRequest]:
-    def build(client: Client, auth: AuthPolicy, token: str) -> HandshakeRequest:
-        return client.request(authenticate=False).with_header("Authorization",
+    def build(wsspec_client: Client, auth: AuthPolicy, token: str) -> HandshakeRequest:
+        return wsspec_client.request(authenticate=False).with_header("Authorization",
                                                               value(auth, token))
     return build
 
 
-def _query_with_word(client: Client, auth: AuthPolicy, token: str) -> HandshakeRequest:
-    request = client.request(authenticate=False)
+def _query_with_word(wsspec_client: Client, auth: AuthPolicy, token: str) -> HandshakeRequest:
+    request = wsspec_client.request(authenticate=False)
     sep = "&" if "?" in request.target else "?"
     target = f"{request.target}{sep}{auth.param}={quote('Bearer ' + token, safe='')}"
     return dataclasses.replace(request, target=target)
 
 
-def _cookie_with_marker(client: Client, auth: AuthPolicy, token: str) -> HandshakeRequest:
+def _cookie_with_marker(wsspec_client: Client, auth: AuthPolicy, token: str) -> HandshakeRequest:
     value = f"{auth.param}={credentials.SUBPROTOCOL_PREFIX}{token}"
-    return client.request(authenticate=False).with_header("Cookie", value)
+    return wsspec_client.request(authenticate=False).with_header("Cookie", value)
 
 
-def _offer_without_marker(client: Client, auth: AuthPolicy, token: str) -> HandshakeRequest:
-    request = client.request(authenticate=False)
+def _offer_without_marker(wsspec_client: Client, auth: AuthPolicy, token: str) -> HandshakeRequest:
+    request = wsspec_client.request(authenticate=False)
     offered = [*request.get("Sec-WebSocket-Protocol"), token]
     return request.replace("Sec-WebSocket-Protocol", ", ".join(offered))
 
@@ -274,8 +278,8 @@ MISFORMATTED: dict[str, tuple[tuple[str, ...], str, Callable[..., HandshakeReque
     "reject_status before the upgrade.",
     needs=("auth",),
 )
-async def test_misformatted_token_is_refused(client: Client, form: str) -> None:
-    auth = policy(client)
+async def test_misformatted_token_is_refused(wsspec_client: Client, form: str) -> None:
+    auth = policy(wsspec_client)
     concerns, shown, build = MISFORMATTED[form]
     if not set(concerns) & set(auth.schemes):
         unsupported(f"the profile declares none of the schemes this form imitates "
@@ -283,8 +287,8 @@ async def test_misformatted_token_is_refused(client: Client, form: str) -> None:
     token = tokens.valid(auth)
     if form == "offer-without-marker" and not _is_token(token):
         unsupported("the valid token is not an HTTP token, so it cannot be a subprotocol")
-    client.record.wirelog.event(f"presenting a valid token as {shown}")
-    await expect_auth_refusal(client, build(client, auth, token), token)
+    wsspec_client.record.wirelog.event(f"presenting a valid token as {shown}")
+    await expect_auth_refusal(wsspec_client, build(wsspec_client, auth, token), token)
 
 
 @pytest.mark.parametrize("scheme", AUTH_SCHEMES)
@@ -296,12 +300,12 @@ async def test_misformatted_token_is_refused(client: Client, form: str) -> None:
     "({scheme}) is no credential: the handshake is refused with one of reject_status.",
     needs=("auth",),
 )
-async def test_token_in_undeclared_scheme_is_refused(client: Client, scheme: str) -> None:
-    auth = policy(client)
+async def test_token_in_undeclared_scheme_is_refused(wsspec_client: Client, scheme: str) -> None:
+    auth = policy(wsspec_client)
     if scheme in auth.schemes:
         unsupported(f"the profile declares the {scheme} scheme")
     token = tokens.valid(auth)
-    await expect_auth_refusal(client, presenting(client, scheme, token), token)
+    await expect_auth_refusal(wsspec_client, presenting(wsspec_client, scheme, token), token)
 
 
 # -- helpers -----------------------------------------------------------------------

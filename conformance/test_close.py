@@ -88,13 +88,14 @@ def row_names(table: Sequence[tuple[object, ...]]) -> list[str]:
     autobahn="7.1.1",
     needs=("echo",),
 )
-async def test_close_is_answered(client: Client) -> None:
-    ws = await client.open()
+async def test_close_is_answered(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
     await ws.expect_echo("Hello World!")
     info = await ws.close(1000)
-    client.record.observe("the message echoed, then a close frame answering 1000, then TCP close "
-                          "(RFC6455 5.5.1)",
-                          f"echoed, close frame {describe_close(info)}, TCP close")
+    wsspec_client.record.observe(
+        "the message echoed, then a close frame answering 1000, then TCP close (RFC6455 5.5.1)",
+        f"echoed, close frame {describe_close(info)}, TCP close",
+    )
 
 
 ANSWERED_PAYLOADS = [
@@ -119,10 +120,10 @@ ANSWERED_PAYLOADS = [
     "bytes at most; a server receiving one answers with a close frame and closes TCP.",
     autobahn=autobahn_row,
 )
-async def test_valid_close_payload_is_answered(client: Client, name: str, what: str,
+async def test_valid_close_payload_is_answered(wsspec_client: Client, name: str, what: str,
                                                code: int | None, reason: str,
                                                autobahn: str | None) -> None:
-    ws = await client.open()
+    ws = await wsspec_client.open()
     await ws.send_close(code, reason)
     await expect_close_reply(ws, (None, 1000) if code is None else (code, 1000))
 
@@ -160,9 +161,9 @@ assert all(classify_close_code(code) is CloseCodeKind.VALID for code, _ in VALID
     "close frame, typically echoing the code, then closes TCP.",
     autobahn=autobahn_row,
 )
-async def test_valid_close_code_is_answered(client: Client, code: int,
+async def test_valid_close_code_is_answered(wsspec_client: Client, code: int,
                                             autobahn: str | None) -> None:
-    ws = await client.open()
+    ws = await wsspec_client.open()
     if is_registered_after_rfc6455(code):
         # Registered with IANA after RFC 6455, in the range its 7.4.2 reserves for the
         # protocol: an implementation of the RFC alone does not know the code, and may
@@ -170,15 +171,17 @@ async def test_valid_close_code_is_answered(client: Client, code: int,
         await ws.send_close(code)
         info = await expect_close_reply(ws, (code, 1000, 1002))
         if info.code == 1002:
-            client.record.downgrade(
+            wsspec_client.record.downgrade(
                 Verdict.INFORMATIONAL,
                 f"{code} answered with 1002: the code is registered with IANA, not defined "
                 "by RFC 6455, whose 7.4.2 reserves 1000-2999; either answer is allowed",
             )
         return
     info = await ws.close(code)
-    client.record.observe(f"a close frame with {code} or 1000, then TCP close (RFC6455 5.5.1)",
-                          f"close frame {describe_close(info)}, then TCP close")
+    wsspec_client.record.observe(
+        f"a close frame with {code} or 1000, then TCP close (RFC6455 5.5.1)",
+        f"close frame {describe_close(info)}, then TCP close",
+    )
 
 
 # -- close frames that fail the connection --------------------------------------
@@ -201,9 +204,9 @@ MALFORMED_PAYLOADS = [
     "(RFC 6455 5.5, 5.5.1); a server receiving any other fails the connection with 1002.",
     autobahn=autobahn_row,
 )
-async def test_malformed_close_payload_fails(client: Client, name: str, what: str,
+async def test_malformed_close_payload_fails(wsspec_client: Client, name: str, what: str,
                                              payload: bytes, autobahn: str) -> None:
-    ws = await client.open()
+    ws = await wsspec_client.open()
     await ws.send_frame(Opcode.CLOSE, payload)
     await ws.expect_failure((1002,))
 
@@ -226,13 +229,13 @@ INVALID_REASONS = [
     "fails the connection, with 1007 (invalid frame payload data).",
     autobahn=autobahn_row,
 )
-async def test_close_reason_must_be_utf8(client: Client, name: str, reason: bytes,
+async def test_close_reason_must_be_utf8(wsspec_client: Client, name: str, reason: bytes,
                                          autobahn: str | None) -> None:
-    ws = await client.open()
+    ws = await wsspec_client.open()
     await ws.send_close(1000, reason)
     ended = await ws.expect_failure((1007, 1002))
     if isinstance(ended, CloseInfo) and ended.code == 1002:
-        client.record.downgrade(
+        wsspec_client.record.downgrade(
             Verdict.NON_STRICT,
             "failed with 1002; 1007 is the code for data that is not valid UTF-8 (RFC6455 7.4.1)",
         )
@@ -269,9 +272,9 @@ assert all(kind != CloseCodeKind.VALID.value for _, kind, _ in INVALID_CODES)
     "instead of answering the close.",
     autobahn=autobahn_row,
 )
-async def test_invalid_close_code_fails(client: Client, code: int, kind: str,
+async def test_invalid_close_code_fails(wsspec_client: Client, code: int, kind: str,
                                         autobahn: str | None) -> None:
-    ws = await client.open()
+    ws = await wsspec_client.open()
     await ws.send_close(code)
     if not is_beyond_rfc6455_ranges(code):
         await ws.expect_failure((1002,))
@@ -280,7 +283,7 @@ async def test_invalid_close_code_fails(client: Client, code: int, kind: str,
     # it to the implementation, so an ordinary answer is recorded, not failed.
     ended = await ws.expect_failure((1002, 1000))
     if isinstance(ended, CloseInfo) and ended.code == 1000:
-        client.record.downgrade(
+        wsspec_client.record.downgrade(
             Verdict.INFORMATIONAL,
             f"code {code} ({kind}) answered with 1000; RFC 6455 defines "
             "no range above 4999, so either answer is allowed",
@@ -310,10 +313,10 @@ AFTER_CLOSE = [
     "close frame.",
     autobahn=autobahn_row,
 )
-async def test_input_after_close_is_discarded(client: Client, name: str, what: str,
+async def test_input_after_close_is_discarded(wsspec_client: Client, name: str, what: str,
                                               opcode: Opcode, payload: bytes,
                                               autobahn: str) -> None:
-    ws = await client.open()
+    ws = await wsspec_client.open()
     if opcode == Opcode.CONTINUATION:
         await ws.send_frame(Opcode.TEXT, b"fragment1", fin=False)
     await ws.send_close(1000)
@@ -339,9 +342,9 @@ BEFORE_CLOSE = [
     autobahn=autobahn_row,
     needs=("echo",),
 )
-async def test_no_data_after_close(client: Client, name: str, size: int,
+async def test_no_data_after_close(wsspec_client: Client, name: str, size: int,
                                    autobahn: str | None) -> None:
-    ws = await client.open()
+    ws = await wsspec_client.open()
     opened = len(ws.wirelog.all_entries())
     sent: list[str] = []
     if size:
@@ -354,7 +357,7 @@ async def test_no_data_after_close(client: Client, name: str, size: int,
     expected = "the messages echoed in order (or not at all), then a close frame, no pong, " \
                "then TCP close (RFC6455 5.5.1, 5.5.2)"
     echoed = 0
-    wait = client.timeout + size / 2**20
+    wait = wsspec_client.timeout + size / 2**20
     while True:
         event = await next_after_close(ws, wait)
         if isinstance(event, Message) and echoed < len(sent) and \
@@ -368,9 +371,9 @@ async def test_no_data_after_close(client: Client, name: str, size: int,
             # The server had begun to answer when the ping reached a socket it had closed
             # after its close frame; the reset this draws discards whatever it had not yet
             # sent (Autobahn 7.1.6 is informational for the same reason).
-            client.record.observe(expected, f"{echoed} of {len(sent)} messages echoed, then "
+            wsspec_client.record.observe(expected, f"{echoed} of {len(sent)} messages echoed, then "
                                   "the connection reset before a close frame arrived")
-            client.record.downgrade(
+            wsspec_client.record.downgrade(
                 Verdict.INFORMATIONAL,
                 "a server that closes TCP at once after the closing handshake draws a reset "
                 "from the ping sent after the client's close, which can discard its pending "
@@ -383,10 +386,13 @@ async def test_no_data_after_close(client: Client, name: str, size: int,
         ws.record.downgrade(Verdict.NON_STRICT, f"close answered with {describe_close(info)}; "
                             "1000 was sent (RFC6455 5.5.1)")
     await ws.expect_tcp_close()
-    client.record.observe(expected, f"{echoed} of {len(sent)} messages echoed, then close frame "
-                          f"{describe_close(info)}, then TCP close")
+    wsspec_client.record.observe(
+        expected,
+        f"{echoed} of {len(sent)} messages echoed, then close frame "
+        f"{describe_close(info)}, then TCP close",
+    )
     if echoed < len(sent):
-        client.record.downgrade(
+        wsspec_client.record.downgrade(
             Verdict.INFORMATIONAL,
             "the close was processed before every message was echoed: allowed, the messages "
             "arrived just before the close",
@@ -404,23 +410,23 @@ async def test_no_data_after_close(client: Client, name: str, size: int,
     "TCP connection immediately, without waiting for the client (5.5.1), and cleanly, with a "
     "FIN rather than a reset (7.1.1 SHOULD).",
 )
-async def test_server_closes_tcp_first(client: Client) -> None:
-    ws = await client.open()
+async def test_server_closes_tcp_first(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
     await ws.send_close(1000)
     event = await next_after_close(ws)
     if not isinstance(event, Frame) or event.opcode != Opcode.CLOSE:
         raise CaseFailed("a close frame answering the client's close (RFC6455 5.5.1)",
-                         describe_event(event, client.timeout), ws.wirelog.tail())
+                         describe_event(event, wsspec_client.timeout), ws.wirelog.tail())
     start = ws.driver.clock()
     end = await ws.expect_tcp_close()
     elapsed = ws.driver.clock() - start
-    client.record.observe(
+    wsspec_client.record.observe(
         "the server closes TCP right after its close frame, the client's side still open "
         "(RFC6455 5.5.1)",
         f"TCP {end.value} {elapsed * 1000:.1f} ms after the server's close frame",
     )
     if end is StreamEnd.RESET:
-        client.record.downgrade(
+        wsspec_client.record.downgrade(
             Verdict.NON_STRICT,
             "TCP ended with a reset, not a FIN: the connection should be closed cleanly "
             "(RFC6455 7.1.1 SHOULD)",

@@ -130,8 +130,8 @@ REQUIRED = {"plain", "client-no-context-takeover", "client-max-window-bits",
     "when offered; then it inflates and compresses with them.",
     needs=("deflate", "echo"),
 )
-async def test_valid_offer(client: Client, name: str) -> None:
-    ws, _ = await open_deflate(client, [VALID_OFFERS[name]], required=name in REQUIRED)
+async def test_valid_offer(wsspec_client: Client, name: str) -> None:
+    ws, _ = await open_deflate(wsspec_client, [VALID_OFFERS[name]], required=name in REQUIRED)
     await exchange(ws, [(HELLO, True), (HELLO, True), (BINARY_DATA, False), (HELLO, True)])
 
 
@@ -144,8 +144,8 @@ async def test_valid_offer(client: Client, name: str) -> None:
     "carries server_max_window_bits of at most 10.",
     needs=("deflate", "echo"),
 )
-async def test_quoted_value(client: Client) -> None:
-    ws, params = await open_deflate(client, [raw(("server_max_window_bits", '"10"'))])
+async def test_quoted_value(wsspec_client: Client) -> None:
+    ws, params = await open_deflate(wsspec_client, [raw(("server_max_window_bits", '"10"'))])
     if params is not None:
         element = parse_extension_header(ws.response.extensions)[0][1]
         value = dict(element).get("server_max_window_bits")
@@ -205,9 +205,9 @@ INVALID_OFFERS: dict[str, tuple[DeflateOffer, str]] = {
     "then goes on uncompressed.",
     needs=("echo",),
 )
-async def test_invalid_offer_is_declined(client: Client, name: str) -> None:
+async def test_invalid_offer_is_declined(wsspec_client: Client, name: str) -> None:
     offer, why = INVALID_OFFERS[name]
-    ws = await expect_declined(client, [offer], why)
+    ws = await expect_declined(wsspec_client, [offer], why)
     if ws is not None:
         await exchange(ws, [(HELLO, False)])
 
@@ -220,8 +220,8 @@ async def test_invalid_offer_is_declined(client: Client, name: str) -> None:
     "response has no permessage-deflate and it never sets RSV1 (RFC 6455 5.2).",
     needs=("echo",),
 )
-async def test_not_offered(client: Client) -> None:
-    ws = await client.open()
+async def test_not_offered(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
     await exchange(ws, [(HELLO, False), (BINARY_DATA, False)])
 
 
@@ -265,15 +265,15 @@ def header_lines(offers: list[DeflateOffer], layout: str) -> list[str] | None:
     "and its response must fit the offer it accepted.",
     needs=("deflate", "echo"),
 )
-async def test_several_offers(client: Client, name: str) -> None:
+async def test_several_offers(wsspec_client: Client, name: str) -> None:
     offers, layout, expect = SEVERAL_OFFERS[name]
     headers = header_lines(offers, layout)
     if expect == "decline":
-        ws = await expect_declined(client, offers, "every offer is invalid", headers=headers)
+        ws = await expect_declined(wsspec_client, offers, "every offer is invalid", headers=headers)
         if ws is not None:
             await exchange(ws, [(HELLO, False)])
         return
-    ws, _ = await open_deflate(client, offers, headers=headers, required=expect == "accept")
+    ws, _ = await open_deflate(wsspec_client, offers, headers=headers, required=expect == "accept")
     await exchange(ws, [(HELLO, True), (HELLO, True)])
 
 
@@ -301,8 +301,8 @@ NO_CONTEXT_OFFERS: dict[str, DeflateOffer] = {
     "message echoed twice inflates on its own each time.",
     needs=("deflate", "echo"),
 )
-async def test_server_no_context_takeover(client: Client, name: str) -> None:
-    ws, params = await open_deflate(client, [NO_CONTEXT_OFFERS[name]])
+async def test_server_no_context_takeover(wsspec_client: Client, name: str) -> None:
+    ws, params = await open_deflate(wsspec_client, [NO_CONTEXT_OFFERS[name]])
     payloads = []
     for data in (GREETING, GREETING, HELLO + GREETING):
         await ws.send_message(data, compress=params is not None)
@@ -314,7 +314,7 @@ async def test_server_no_context_takeover(client: Client, name: str) -> None:
                                  no_context_takeover=params.server_no_context_takeover)
         if problem:
             raise CaseFailed("each message compressed with an empty window (RFC7692 7.1.1.1)",
-                             problem, client.record.wirelog.tail())
+                             problem, wsspec_client.record.wirelog.tail())
     await ws.close()
 
 
@@ -327,8 +327,8 @@ async def test_server_no_context_takeover(client: Client, name: str) -> None:
     "messages and inflates the second copy, a back-reference into the first.",
     needs=("deflate", "echo"),
 )
-async def test_client_context_takeover(client: Client) -> None:
-    ws, _ = await open_deflate(client, [DeflateOffer()], required=True)
+async def test_client_context_takeover(wsspec_client: Client) -> None:
+    ws, _ = await open_deflate(wsspec_client, [DeflateOffer()], required=True)
     await exchange(ws, [(GREETING, True), (GREETING, True), (GREETING + HELLO, True)])
 
 
@@ -346,19 +346,21 @@ WINDOW_BITS = list(range(8, 16))
     "honour it (zlib cannot compress with 8 bits) declines the offer.",
     needs=("deflate", "echo"),
 )
-async def test_server_window(client: Client, bits: int) -> None:
-    outcome = await negotiate(client, [DeflateOffer(server_max_window_bits=bits)])
+async def test_server_window(wsspec_client: Client, bits: int) -> None:
+    outcome = await negotiate(wsspec_client, [DeflateOffer(server_max_window_bits=bits)])
     ws, params = outcome.connection, outcome.params
     if ws is None:
         raise CaseFailed(f"101 for a handshake offering server_max_window_bits={bits} "
                          "(RFC 7692 7.1.2.1: decline the offer, not the handshake)",
-                         outcome.result.describe(), client.record.wirelog.tail())
+                         outcome.result.describe(), wsspec_client.record.wirelog.tail())
     expected = (f"server_max_window_bits={bits} declined, or accepted with at most {bits} "
                 "and honoured (RFC7692 7.1.2.1)")
     if params is None:
-        client.record.observe(expected, f"declined: Sec-WebSocket-Extensions: {outcome.header}")
+        wsspec_client.record.observe(
+            expected, f"declined: Sec-WebSocket-Extensions: {outcome.header}"
+        )
         if bits != 8:
-            client.record.downgrade(Verdict.INFORMATIONAL,
+            wsspec_client.record.downgrade(Verdict.INFORMATIONAL,
                                     f"the server does not support server_max_window_bits={bits}")
         await exchange(ws, [(HELLO, False)])
         return
@@ -369,9 +371,9 @@ async def test_server_window(client: Client, bits: int) -> None:
     problem = window_problem(payloads, window_bits=params.server_max_window_bits,
                              no_context_takeover=params.server_no_context_takeover)
     if problem:
-        raise CaseFailed(expected, problem, client.record.wirelog.tail())
+        raise CaseFailed(expected, problem, wsspec_client.record.wirelog.tail())
     shown = "the compressed echo stays within it" if payloads else "the echo came uncompressed"
-    client.record.observe(expected, f"Sec-WebSocket-Extensions: {outcome.header}; {shown}")
+    wsspec_client.record.observe(expected, f"Sec-WebSocket-Extensions: {outcome.header}; {shown}")
     await ws.close()
 
 
@@ -386,9 +388,9 @@ async def test_server_window(client: Client, bits: int) -> None:
     "window, back-references across messages included.",
     needs=("deflate", "echo"),
 )
-async def test_client_window(client: Client, bits: str | int) -> None:
+async def test_client_window(wsspec_client: Client, bits: str | int) -> None:
     value: int | bool = True if isinstance(bits, str) else bits
-    ws, _ = await open_deflate(client, [DeflateOffer(client_max_window_bits=value)],
+    ws, _ = await open_deflate(wsspec_client, [DeflateOffer(client_max_window_bits=value)],
                                required=bits == "bare")
     probe = window_probe()
     await exchange(ws, [(probe, True), (GREETING, True), (GREETING, True), (probe, True)])
@@ -435,7 +437,7 @@ def message_count(size: int) -> int:
     return min(16, max(3, 32 * KiB // size))
 
 
-async def echo_corpus(client: Client, ws: Connection, corpus: Corpus, size: int,
+async def echo_corpus(wsspec_client: Client, ws: Connection, corpus: Corpus, size: int,
                       fragment: int | None, header: str) -> None:
     """Send consecutive slices of ``corpus`` one at a time, each compressed when
     deflate was agreed (in frames of ``fragment`` compressed bytes), and expect
@@ -452,7 +454,7 @@ async def echo_corpus(client: Client, ws: Connection, corpus: Corpus, size: int,
         await ws.expect_message(data, opcode=opcode, rule="RFC6455 6.2, RFC7692 6")
     await ws.close()
     frames = f" in frames of {fragment} compressed bytes" if fragment else ""
-    client.record.observe(
+    wsspec_client.record.observe(
         f"{count} {'binary' if corpus.binary else 'text'} messages of {size} bytes of "
         f"{corpus.description}{frames}, echoed unchanged (RFC7692 6, RFC6455 6.2)",
         f"all echoed; Sec-WebSocket-Extensions: {header}")
@@ -470,11 +472,11 @@ async def echo_corpus(client: Client, ws: Connection, corpus: Corpus, size: int,
     autobahn=lambda corpus, n, **_: f"12.{_CORPUS[corpus].autobahn}.{n}",
     needs=("deflate", "echo"),
 )
-async def test_traffic(client: Client, corpus: str, n: int, label: str, size: int,
+async def test_traffic(wsspec_client: Client, corpus: str, n: int, label: str, size: int,
                        fragment: int | None) -> None:
-    ws, _ = await open_deflate(client, [AUTOBAHN_DEFAULT], required=True)
+    ws, _ = await open_deflate(wsspec_client, [AUTOBAHN_DEFAULT], required=True)
     header = ", ".join(ws.response.get("Sec-WebSocket-Extensions"))
-    await echo_corpus(client, ws, _CORPUS[corpus], size, fragment, header)
+    await echo_corpus(wsspec_client, ws, _CORPUS[corpus], size, fragment, header)
 
 
 def _autobahn_offer(*, server_no_context_takeover: bool = False,
@@ -514,12 +516,12 @@ _PARAMETERS = {name: (j, offers) for j, name, offers in PARAMETER_SETS}
     autobahn=lambda offer, n, **_: f"13.{_PARAMETERS[offer][0]}.{n}",
     needs=("deflate", "echo"),
 )
-async def test_parameter_sets(client: Client, offer: str, n: int, label: str, size: int,
+async def test_parameter_sets(wsspec_client: Client, offer: str, n: int, label: str, size: int,
                               fragment: int | None) -> None:
     _, offers = _PARAMETERS[offer]
-    ws, _ = await open_deflate(client, offers, required=offer in ("default", "fallback"))
+    ws, _ = await open_deflate(wsspec_client, offers, required=offer in ("default", "fallback"))
     header = ", ".join(ws.response.get("Sec-WebSocket-Extensions")) or "(absent)"
-    await echo_corpus(client, ws, _CORPUS["json"], size, fragment, header)
+    await echo_corpus(wsspec_client, ws, _CORPUS["json"], size, fragment, header)
 
 
 # =============================================================================
@@ -550,8 +552,8 @@ RSV1_MISPLACED: dict[str, Callable[[], list[Frame]]] = {
     "ping after it.",
     needs=("deflate", "echo"),
 )
-async def test_misplaced_rsv1(client: Client, where: str) -> None:
-    ws, _ = await open_deflate(client, [DeflateOffer()], required=True)
+async def test_misplaced_rsv1(wsspec_client: Client, where: str) -> None:
+    ws, _ = await open_deflate(wsspec_client, [DeflateOffer()], required=True)
     await ws.send_message(HELLO, compress=True)
     await ws.send_frames([*RSV1_MISPLACED[where](), Frame(Opcode.PING, b"must not be answered")])
     await ws.expect_failure_after_echo(HELLO, (1002,), rule="RFC7692 6, RFC6455 5.2")
@@ -565,8 +567,8 @@ async def test_misplaced_rsv1(client: Client, where: str) -> None:
     "the connection with 1002, even when its payload is valid DEFLATE data.",
     needs=("echo",),
 )
-async def test_rsv1_without_negotiation(client: Client) -> None:
-    ws = await client.open()
+async def test_rsv1_without_negotiation(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
     await ws.send_message(HELLO)
     await ws.send_frames([Frame(TEXT, compress_variant(HELLO.encode(), "sync"), rsv1=True),
                           Frame(Opcode.PING, b"must not be answered")])
@@ -581,8 +583,8 @@ async def test_rsv1_without_negotiation(client: Client) -> None:
     "close frame carry RSV1 clear (every server frame is checked).",
     needs=("deflate",),
 )
-async def test_control_frames_uncompressed(client: Client) -> None:
-    ws, _ = await open_deflate(client, [DeflateOffer()], required=True)
+async def test_control_frames_uncompressed(wsspec_client: Client) -> None:
+    ws, _ = await open_deflate(wsspec_client, [DeflateOffer()], required=True)
     await ws.send_frame(Opcode.PING, b"ping on a deflate connection")
     await ws.expect_pong(b"ping on a deflate connection")
     await ws.close()
@@ -603,9 +605,9 @@ async def test_control_frames_uncompressed(client: Client) -> None:
     "does not enter the LZ77 window shared by the compressed ones.",
     needs=("deflate", "echo"),
 )
-async def test_mixed_messages(client: Client, kind: str) -> None:
+async def test_mixed_messages(wsspec_client: Client, kind: str) -> None:
     data: str | bytes = GREETING if kind == "text" else BINARY_DATA
-    ws, _ = await open_deflate(client, [DeflateOffer()], required=True)
+    ws, _ = await open_deflate(wsspec_client, [DeflateOffer()], required=True)
     await exchange(ws, [(data, True), (data, False), (data, True), (data, False),
                         (data, True)])
 
@@ -648,8 +650,8 @@ FRAGMENTED = ["1-byte-frames", "7-byte-frames", "empty-first-frame", "empty-fina
     "frames between fragments: the server joins the fragments' payloads, then inflates.",
     needs=("deflate", "echo"),
 )
-async def test_fragmented_compressed(client: Client, variant: str) -> None:
-    ws, _ = await open_deflate(client, [DeflateOffer()], required=True)
+async def test_fragmented_compressed(wsspec_client: Client, variant: str) -> None:
+    ws, _ = await open_deflate(wsspec_client, [DeflateOffer()], required=True)
     await ws.send_frames(_fragmented(variant))
     if variant == "ping-between-frames":
         await ws.expect_pong(b"between fragments")
@@ -687,11 +689,11 @@ def _variant_payload(variant: str, data: bytes) -> bytes:
     "block with BFINAL set, stored blocks, several blocks.",
     needs=("deflate", "echo"),
 )
-async def test_compressed_variants(client: Client, variant: str, kind: str) -> None:
+async def test_compressed_variants(wsspec_client: Client, variant: str, kind: str) -> None:
     data = GREETING.encode() if kind == "text" else BINARY_DATA
     if variant == "stored":
         data = data * (70000 // len(data) + 1)  # more than one stored block (65535 bytes)
-    ws, _ = await open_deflate(client, [DeflateOffer(client_no_context_takeover=True)],
+    ws, _ = await open_deflate(wsspec_client, [DeflateOffer(client_no_context_takeover=True)],
                                required=True)
     opcode = TEXT if kind == "text" else BINARY
     await ws.send_frame(opcode, _variant_payload(variant, data), rsv1=True)
@@ -708,8 +710,8 @@ async def test_compressed_variants(client: Client, variant: str, kind: str) -> N
     "00 once the tail is removed); the server inflates it to nothing and keeps going.",
     needs=("deflate", "echo"),
 )
-async def test_empty_message(client: Client, kind: str) -> None:
-    ws, _ = await open_deflate(client, [DeflateOffer()], required=True)
+async def test_empty_message(wsspec_client: Client, kind: str) -> None:
+    ws, _ = await open_deflate(wsspec_client, [DeflateOffer()], required=True)
     empty: str | bytes = "" if kind == "text" else b""
     full: str | bytes = HELLO if kind == "text" else BINARY_DATA
     await exchange(ws, [(empty, True), (full, True), (empty, True), (full, True)])
@@ -741,9 +743,9 @@ INVALID_DATA: dict[str, tuple[bytes, tuple[int, ...]]] = {
     "invalid is not prescribed, so no frame follows it here.)",
     needs=("deflate", "echo"),
 )
-async def test_invalid_compressed_data(client: Client, name: str) -> None:
+async def test_invalid_compressed_data(wsspec_client: Client, name: str) -> None:
     payload, codes = INVALID_DATA[name]
-    ws, _ = await open_deflate(client, [DeflateOffer(client_no_context_takeover=True)],
+    ws, _ = await open_deflate(wsspec_client, [DeflateOffer(client_no_context_takeover=True)],
                                required=True)
     await ws.send_message(HELLO, compress=True)
     await ws.send_frame(TEXT, payload, rsv1=True)
@@ -759,8 +761,8 @@ async def test_invalid_compressed_data(client: Client, name: str) -> None:
 INFLATE_RATE = 16 * 2**20  # bytes per second
 
 
-def _limit(client: Client) -> int:
-    limits = client.profile.limits
+def _limit(wsspec_client: Client) -> int:
+    limits = wsspec_client.profile.limits
     assert limits is not None and limits.max_message_size is not None
     return limits.max_message_size
 
@@ -774,12 +776,12 @@ def _limit(client: Client) -> int:
     "is refused with close code 1009 (RFC 6455 7.4.1).",
     needs=("deflate", "limits"),
 )
-async def test_bomb_one_frame(client: Client) -> None:
-    limit = _limit(client)
-    ws, _ = await open_deflate(client, [DeflateOffer(client_no_context_takeover=True)],
+async def test_bomb_one_frame(wsspec_client: Client) -> None:
+    limit = _limit(wsspec_client)
+    ws, _ = await open_deflate(wsspec_client, [DeflateOffer(client_no_context_takeover=True)],
                                required=True)
     await ws.send_frame(BINARY, bomb(2 * limit), rsv1=True)
-    await ws.expect_failure((1009,), timeout=client.timeout + 2 * limit / INFLATE_RATE,
+    await ws.expect_failure((1009,), timeout=wsspec_client.timeout + 2 * limit / INFLATE_RATE,
                             rule="RFC6455 10.4, 7.4.1")
 
 
@@ -793,23 +795,23 @@ async def test_bomb_one_frame(client: Client) -> None:
     "waiting for (or inflating) the rest.",
     needs=("deflate", "limits"),
 )
-async def test_bomb_fragmented(client: Client) -> None:
-    limit = _limit(client)
+async def test_bomb_fragmented(wsspec_client: Client) -> None:
+    limit = _limit(wsspec_client)
     payload = bomb(2 * limit)
     cut = len(payload) * 3 // 4
     if inflated_size(payload[:cut], limit) <= limit:
         raise HarnessError("the first fragment of the bomb does not exceed the limit")
-    ws, _ = await open_deflate(client, [DeflateOffer(client_no_context_takeover=True)],
+    ws, _ = await open_deflate(wsspec_client, [DeflateOffer(client_no_context_takeover=True)],
                                required=True)
     await ws.send_frame(BINARY, payload[:cut], fin=False, rsv1=True)
-    ended = await ws.poll_failure(client.timeout, (1009,), rule="RFC6455 10.4, 7.4.1")
+    ended = await ws.poll_failure(wsspec_client.timeout, (1009,), rule="RFC6455 10.4, 7.4.1")
     if ended is not None:
         return
     await ws.send_frame(CONTINUATION, payload[cut:])
     # The server may now inflate the whole message before it answers.
-    wait = client.timeout + 2 * limit / INFLATE_RATE
+    wait = wsspec_client.timeout + 2 * limit / INFLATE_RATE
     ended = await ws.expect_failure((1009,), timeout=wait, rule="RFC6455 10.4, 7.4.1")
-    client.record.downgrade(
+    wsspec_client.record.downgrade(
         Verdict.NON_STRICT,
         f"refused only once the whole message had arrived, though its first fragment "
         f"inflates beyond max_message_size ({limit} bytes): a server that inflates as "
@@ -826,17 +828,17 @@ async def test_bomb_fragmented(client: Client) -> None:
     "a server that reports the corruption decoded everything before it, far past its limit.",
     needs=("deflate", "limits"),
 )
-async def test_bomb_corrupt_tail(client: Client) -> None:
-    limit = _limit(client)
-    ws, _ = await open_deflate(client, [DeflateOffer(client_no_context_takeover=True)],
+async def test_bomb_corrupt_tail(wsspec_client: Client) -> None:
+    limit = _limit(wsspec_client)
+    ws, _ = await open_deflate(wsspec_client, [DeflateOffer(client_no_context_takeover=True)],
                                required=True)
     # The bomb ends with the header of an empty stored block; LEN and NLEN disagree.
     await ws.send_frame(BINARY, bomb(2 * limit) + b"\x12\x34\x56\x78", rsv1=True)
-    wait = client.timeout + 2 * limit / INFLATE_RATE
+    wait = wsspec_client.timeout + 2 * limit / INFLATE_RATE
     ended = await ws.expect_failure((1009, 1002, 1007), timeout=wait,
                                     rule="RFC6455 10.4, 7.4.1")
     if isinstance(ended, CloseInfo) and ended.code != 1009:
-        client.record.downgrade(
+        wsspec_client.record.downgrade(
             Verdict.NON_STRICT,
             f"closed with {ended.code} for the corrupt data placed after {2 * limit} bytes of "
             f"output: the server inflated beyond max_message_size ({limit} bytes) before "

@@ -61,9 +61,9 @@ def autobahn_by(*keys: str, table: dict[tuple[str, ...], str]) -> Callable[..., 
     ("pong", Opcode.PONG, b"fragment1"),
     ("close", Opcode.CLOSE, encode_close_payload(1000)),
 ])
-async def test_fragmented_control_frame_fails(client: Client, kind: str, opcode: Opcode,
+async def test_fragmented_control_frame_fails(wsspec_client: Client, kind: str, opcode: Opcode,
                                               payload: bytes) -> None:
-    ws = await client.open()
+    ws = await wsspec_client.open()
     await ws.send_frames([Frame(opcode, payload, fin=False), Frame(CONTINUATION, b"fragment2")])
     await ws.expect_failure((1002,), rule="RFC6455 5.4")
 
@@ -82,8 +82,8 @@ async def test_fragmented_control_frame_fails(client: Client, kind: str, opcode:
     needs=("echo",),
 )
 @pytest.mark.parametrize("chop", CHOPS)
-async def test_two_fragments_are_echoed(client: Client, chop: str) -> None:
-    ws = await client.open()
+async def test_two_fragments_are_echoed(wsspec_client: Client, chop: str) -> None:
+    ws = await wsspec_client.open()
     await send_chopped(ws, [Frame(TEXT, b"fragment1", fin=False),
                             Frame(CONTINUATION, b"fragment2")], chop)
     await ws.expect_message("fragment1fragment2", rule="RFC6455 5.4")
@@ -101,8 +101,8 @@ async def test_two_fragments_are_echoed(client: Client, chop: str) -> None:
     needs=("echo",),
 )
 @pytest.mark.parametrize("chop", CHOPS)
-async def test_ping_between_fragments(client: Client, chop: str) -> None:
-    ws = await client.open()
+async def test_ping_between_fragments(wsspec_client: Client, chop: str) -> None:
+    ws = await wsspec_client.open()
     await send_chopped(ws, [Frame(TEXT, b"fragment1", fin=False),
                             Frame(PING, b"ping payload"),
                             Frame(CONTINUATION, b"fragment2")], chop)
@@ -123,8 +123,8 @@ async def test_ping_between_fragments(client: Client, chop: str) -> None:
     needs=("echo",),
 )
 @pytest.mark.parametrize("chop", ["one-write", "write-per-frame"])
-async def test_pings_between_fragments(client: Client, chop: str) -> None:
-    ws = await client.open()
+async def test_pings_between_fragments(wsspec_client: Client, chop: str) -> None:
+    ws = await wsspec_client.open()
     await send_chopped(ws, [Frame(TEXT, b"fragment1", fin=False),
                             Frame(CONTINUATION, b"fragment2", fin=False),
                             Frame(PING, b"pongme 1!")], chop)
@@ -148,8 +148,8 @@ async def test_pings_between_fragments(client: Client, chop: str) -> None:
     "fragmented message it changes nothing and the message is delivered whole.",
     needs=("echo",),
 )
-async def test_unsolicited_pong_between_fragments(client: Client) -> None:
-    ws = await client.open()
+async def test_unsolicited_pong_between_fragments(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
     await ws.send_frames([Frame(TEXT, b"fragment1", fin=False),
                           Frame(Opcode.PONG, b"unsolicited"),
                           Frame(CONTINUATION, b"fragment2")])
@@ -165,8 +165,8 @@ async def test_unsolicited_pong_between_fragments(client: Client) -> None:
     "one byte, and delivers it whole.",
     needs=("echo",),
 )
-async def test_binary_in_one_byte_fragments(client: Client) -> None:
-    ws = await client.open()
+async def test_binary_in_one_byte_fragments(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
     await ws.expect_echo(bytes(range(64)), fragment_size=1)
     await ws.close()
 
@@ -184,8 +184,8 @@ async def test_binary_in_one_byte_fragments(client: Client) -> None:
     ("middle", [b"\x01\x02", b"", b"\x03\x04"]),
     ("last", [b"\x01\x02", b"\x03\x04", b""]),
 ])
-async def test_empty_fragment(client: Client, where: str, fragments: list[bytes]) -> None:
-    ws = await client.open()
+async def test_empty_fragment(wsspec_client: Client, where: str, fragments: list[bytes]) -> None:
+    ws = await wsspec_client.open()
     last = len(fragments) - 1
     await ws.send_frames([Frame(BINARY if i == 0 else CONTINUATION, data, fin=i == last)
                           for i, data in enumerate(fragments)])
@@ -201,8 +201,8 @@ async def test_empty_fragment(client: Client, where: str, fragments: list[bytes]
     "message is complete is answered with a close frame, the incomplete message is never "
     "delivered, and the server closes TCP.",
 )
-async def test_close_in_the_middle_of_a_message(client: Client) -> None:
-    ws = await client.open()
+async def test_close_in_the_middle_of_a_message(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
     await ws.send_frame(TEXT, b"fragment1", fin=False)
     await ws.close(1000)
 
@@ -225,8 +225,8 @@ async def test_close_in_the_middle_of_a_message(client: Client) -> None:
 )
 @pytest.mark.parametrize("chop", CHOPS)
 @pytest.mark.parametrize("fin", ["set", "clear"])
-async def test_stray_continuation_fails(client: Client, fin: str, chop: str) -> None:
-    ws = await client.open()
+async def test_stray_continuation_fails(wsspec_client: Client, fin: str, chop: str) -> None:
+    ws = await wsspec_client.open()
     await send_chopped(ws, [Frame(CONTINUATION, b"non-continuation payload", fin=fin == "set"),
                             Frame(TEXT, b"Hello, world!")], chop)
     await ws.expect_failure((1002,), rule="RFC6455 5.4")
@@ -242,13 +242,13 @@ async def test_stray_continuation_fails(client: Client, fin: str, chop: str) -> 
     autobahn="5.15",
     needs=("echo",),
 )
-async def test_continuation_after_final_fragment_fails(client: Client) -> None:
-    ws = await client.open()
+async def test_continuation_after_final_fragment_fails(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
     await ws.send_frames([Frame(TEXT, b"fragment1", fin=False),
                           Frame(CONTINUATION, b"fragment2"),
                           Frame(CONTINUATION, b"fragment3", fin=False),
                           Frame(TEXT, b"fragment4")])
-    if await ws.poll_failure(client.timeout, (1002,), rule="RFC6455 5.4") is not None:
+    if await ws.poll_failure(wsspec_client.timeout, (1002,), rule="RFC6455 5.4") is not None:
         ws.record.downgrade(
             Verdict.NON_STRICT,
             "the connection failed without delivering the complete message received before "
@@ -269,8 +269,8 @@ async def test_continuation_after_final_fragment_fails(client: Client) -> None:
     autobahn=autobahn_by("fin", table={("clear",): "5.16", ("set",): "5.17"}),
 )
 @pytest.mark.parametrize("fin", ["clear", "set"])
-async def test_repeated_stray_continuation_fails(client: Client, fin: str) -> None:
-    ws = await client.open()
+async def test_repeated_stray_continuation_fails(wsspec_client: Client, fin: str) -> None:
+    ws = await wsspec_client.open()
     await ws.send_frames([Frame(CONTINUATION, b"fragment1", fin=fin == "set"),
                           Frame(TEXT, b"fragment2", fin=False),
                           Frame(CONTINUATION, b"fragment3")] * 2)
@@ -288,10 +288,10 @@ async def test_repeated_stray_continuation_fails(client: Client, fin: str) -> No
 @pytest.mark.parametrize(("first", "second"), [
     ("text", "text"), ("text", "binary"), ("binary", "text"), ("binary", "binary"),
 ])
-async def test_new_message_inside_fragmented_message_fails(client: Client, first: str,
+async def test_new_message_inside_fragmented_message_fails(wsspec_client: Client, first: str,
                                                            second: str) -> None:
     opcodes = {"text": TEXT, "binary": BINARY}
-    ws = await client.open()
+    ws = await wsspec_client.open()
     await ws.send_frames([Frame(opcodes[first], b"fragment1", fin=False),
                           Frame(opcodes[second], b"fragment2")])
     await ws.expect_failure((1002,), rule="RFC6455 5.4")

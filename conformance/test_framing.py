@@ -46,9 +46,9 @@ def chop_sizes(size: int) -> tuple[int, ...]:
     return (1,) if size <= 128 else (997,)
 
 
-def require_message_size(client: Client, size: int) -> None:
+def require_message_size(wsspec_client: Client, size: int) -> None:
     """Grade the case unsupported when the profile declares a smaller message size limit."""
-    limits = client.profile.limits
+    limits = wsspec_client.profile.limits
     if limits is not None and limits.max_message_size is not None and (
             size > limits.max_message_size):
         unsupported(f"limits.max_message_size ({limits.max_message_size}) is below "
@@ -73,8 +73,8 @@ def _autobahn_echo(kind: str, size: int, writes: str) -> str | None:
     autobahn="1.1.2",
     needs=("echo",),
 )
-async def test_text_message_is_echoed(client: Client) -> None:
-    ws = await client.open()
+async def test_text_message_is_echoed(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
     await ws.expect_echo("Hello, wsspec")
     await ws.close()
 
@@ -88,8 +88,8 @@ async def test_text_message_is_echoed(client: Client) -> None:
     autobahn="1.2.2",
     needs=("echo",),
 )
-async def test_binary_message_is_echoed(client: Client) -> None:
-    ws = await client.open()
+async def test_binary_message_is_echoed(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
     await ws.expect_echo(bytes(range(256)) * 2)
     await ws.close()
 
@@ -107,10 +107,10 @@ async def test_binary_message_is_echoed(client: Client) -> None:
     autobahn=_autobahn_echo,
     needs=("echo",),
 )
-async def test_message_is_echoed_at_every_length(client: Client, kind: str, size: int,
+async def test_message_is_echoed_at_every_length(wsspec_client: Client, kind: str, size: int,
                                                  writes: str) -> None:
-    require_message_size(client, size)
-    ws = await client.open()
+    require_message_size(wsspec_client, size)
+    ws = await wsspec_client.open()
     data = payload_of(kind, size)
     chunks = chop_sizes(size) if writes == "chopped" else None
     await ws.expect_echo(data, chunks=chunks)
@@ -137,9 +137,9 @@ UNMASKED_FRAMES = {
     "1002 first) and processes nothing after it: the {frame} frame is neither echoed nor "
     "answered, and a ping sent after it gets no pong.",
 )
-async def test_unmasked_frame_fails_connection(client: Client, frame: str) -> None:
+async def test_unmasked_frame_fails_connection(wsspec_client: Client, frame: str) -> None:
     opcode, payload = UNMASKED_FRAMES[frame]
-    ws = await client.open()
+    ws = await wsspec_client.open()
     await ws.send_frame(opcode, payload, masked=False)
     await ws.send_frame(Opcode.PING, b"must not be answered")
     await ws.expect_failure((1002,), rule="RFC6455 5.1")
@@ -164,10 +164,10 @@ TOP_BIT_LENGTHS = {
     "receives (10.7): it fails the connection (1002, or 1009 for a length no one can hold) "
     "instead of waiting for the payload.",
 )
-async def test_length_with_top_bit_fails_connection(client: Client, kind: str,
+async def test_length_with_top_bit_fails_connection(wsspec_client: Client, kind: str,
                                                     length: str) -> None:
     declared, payload = TOP_BIT_LENGTHS[length]
-    ws = await client.open()
+    ws = await wsspec_client.open()
     await ws.send_frame(KIND_OPCODES[kind], payload, length_form=LengthForm.LONG,
                         declared_length=declared)
     await ws.expect_failure((1002, 1009), rule="RFC6455 5.2")
@@ -196,11 +196,11 @@ NON_MINIMAL = {
     "(without a close frame: non-strict); what the server did is recorded.",
     needs=("echo",),
 )
-async def test_non_minimal_length_is_accepted_or_refused(client: Client, frame: str) -> None:
+async def test_non_minimal_length_is_accepted_or_refused(wsspec_client: Client, frame: str) -> None:
     opcode, size, form = NON_MINIMAL[frame]
     data = payload_of("text" if opcode == Opcode.TEXT else "binary", size)
     payload = data.encode() if isinstance(data, str) else data
-    ws = await client.open()
+    ws = await wsspec_client.open()
     await ws.send_frame(opcode, payload, length_form=form)
     await ws.send_frame(Opcode.PING, b"after")
     answer = "a pong with the same payload" if opcode == Opcode.PING else "the echo"
@@ -208,8 +208,8 @@ async def test_non_minimal_length_is_accepted_or_refused(client: Client, frame: 
                 "1002 (RFC6455 5.2)")
     event = await ws.next_event()
     if isinstance(event, StreamEnd):
-        client.record.observe(expected, "refused: TCP closed without a close frame")
-        client.record.downgrade(
+        wsspec_client.record.observe(expected, "refused: TCP closed without a close frame")
+        wsspec_client.record.downgrade(
             Verdict.NON_STRICT,
             "TCP closed without a close frame (RFC6455 7.1.7 SHOULD send one first)",
         )
@@ -218,7 +218,7 @@ async def test_non_minimal_length_is_accepted_or_refused(client: Client, frame: 
         info = parse_close_payload(event.payload)
         if info.code != 1002:
             raise CaseFailed(expected, f"close frame with code {info.code}", ws.wirelog.tail())
-        client.record.observe(expected, "refused: close frame 1002")
+        wsspec_client.record.observe(expected, "refused: close frame 1002")
         await ws.send_close(1002)
         await ws.expect_tcp_close()
         return
@@ -231,10 +231,14 @@ async def test_non_minimal_length_is_accepted_or_refused(client: Client, frame: 
         elif "pong" in awaited and _answers(event, Opcode.PING, b"after"):
             awaited.remove("pong")
         else:
-            raise CaseFailed(expected, describe_event(event, client.timeout), ws.wirelog.tail())
+            raise CaseFailed(
+                expected, describe_event(event, wsspec_client.timeout), ws.wirelog.tail()
+            )
         if awaited:
             event = await ws.next_event()
-    client.record.observe(expected, f"accepted: {answer} came back, and the pong for the ping")
+    wsspec_client.record.observe(
+        expected, f"accepted: {answer} came back, and the pong for the ping"
+    )
     await ws.close()
 
 

@@ -79,9 +79,9 @@ from ._handshake_probes import (
     requirement="A server accepting a valid request answers 101 with Upgrade: websocket, "
     "Connection: Upgrade and Sec-WebSocket-Accept = base64(SHA-1(key + GUID)).",
 )
-async def test_valid_handshake_is_accepted(client: Client) -> None:
-    ws = await client.open()
-    client.record.observe("101 with a correct Sec-WebSocket-Accept",
+async def test_valid_handshake_is_accepted(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
+    wsspec_client.record.observe("101 with a correct Sec-WebSocket-Accept",
                           f"{ws.response.status}, Sec-WebSocket-Accept "
                           f"{ws.response.get('Sec-WebSocket-Accept')[0]}")
     await ws.close()
@@ -106,14 +106,18 @@ ACCEPT_TABLE = [
     "258EAFA5-E914-47DA-95CA-C5AB0DC85B11)) = {accept}.",
 )
 @pytest.mark.parametrize(("name", "key", "accept"), ACCEPT_TABLE)
-async def test_accept_value_for_known_keys(client: Client, name: str, key: str,
+async def test_accept_value_for_known_keys(wsspec_client: Client, name: str, key: str,
                                            accept: str) -> None:
-    ws = await client.open(client.request(key=key))
+    ws = await wsspec_client.open(wsspec_client.request(key=key))
     values = ws.response.get("Sec-WebSocket-Accept")
     expected = f"one Sec-WebSocket-Accept: {accept} (RFC6455 4.2.2, 11.3.3)"
-    client.record.observe(expected, f"Sec-WebSocket-Accept: {', '.join(values) or '(absent)'}")
+    wsspec_client.record.observe(
+        expected, f"Sec-WebSocket-Accept: {', '.join(values) or '(absent)'}"
+    )
     if values != [accept]:
-        raise failure(client, expected, f"Sec-WebSocket-Accept: {', '.join(values) or '(absent)'}")
+        raise failure(
+            wsspec_client, expected, f"Sec-WebSocket-Accept: {', '.join(values) or '(absent)'}"
+        )
     await ws.close()
 
 
@@ -128,9 +132,9 @@ async def test_accept_value_for_known_keys(client: Client, name: str, key: str,
     "a request whose names are all in {style} case is accepted with 101.",
 )
 @pytest.mark.parametrize("style", ["lower", "upper", "mixed"])
-async def test_header_names_are_case_insensitive(client: Client, style: str) -> None:
-    ws = await client.open(with_header_names(client.request(), style))
-    client.record.observe("101 Switching Protocols", f"{ws.response.status}")
+async def test_header_names_are_case_insensitive(wsspec_client: Client, style: str) -> None:
+    ws = await wsspec_client.open(with_header_names(wsspec_client.request(), style))
+    wsspec_client.record.observe("101 Switching Protocols", f"{ws.response.status}")
     await ws.close()
 
 
@@ -147,10 +151,10 @@ async def test_header_names_are_case_insensitive(client: Client, style: str) -> 
     ("connection.upper", "Connection", "UPGRADE"),
     ("connection.lower", "Connection", "upgrade"),
 ])
-async def test_header_tokens_are_case_insensitive(client: Client, variant: str, header: str,
+async def test_header_tokens_are_case_insensitive(wsspec_client: Client, variant: str, header: str,
                                                   value: str) -> None:
-    ws = await client.open(client.request().replace(header, value))
-    client.record.observe("101 Switching Protocols", f"{ws.response.status}")
+    ws = await wsspec_client.open(wsspec_client.request().replace(header, value))
+    wsspec_client.record.observe("101 Switching Protocols", f"{ws.response.status}")
     await ws.close()
 
 
@@ -165,13 +169,13 @@ async def test_header_tokens_are_case_insensitive(client: Client, variant: str, 
     ("list", "after keep-alive in one list", ["keep-alive, Upgrade"]),
     ("split", "in a second Connection field", ["keep-alive", "Upgrade"]),
 ])
-async def test_connection_token_in_a_list(client: Client, variant: str, shape: str,
+async def test_connection_token_in_a_list(wsspec_client: Client, variant: str, shape: str,
                                           fields: list[str]) -> None:
-    request = client.request().without("Connection")
+    request = wsspec_client.request().without("Connection")
     for value in fields:
         request = request.with_header("Connection", value)
-    ws = await client.open(request)
-    client.record.observe("101 Switching Protocols", f"{ws.response.status}")
+    ws = await wsspec_client.open(request)
+    wsspec_client.record.observe("101 Switching Protocols", f"{ws.response.status}")
     await ws.close()
 
 
@@ -186,10 +190,10 @@ async def test_connection_token_in_a_list(client: Client, variant: str, shape: s
     ("extension-header", "X-Wsspec-Unknown"),
     ("sec-websocket-prefixed", "Sec-WebSocket-Unknown"),
 ])
-async def test_unknown_header_fields_are_ignored(client: Client, variant: str,
+async def test_unknown_header_fields_are_ignored(wsspec_client: Client, variant: str,
                                                  header: str) -> None:
-    ws = await client.open(client.request().with_header(header, "1"))
-    client.record.observe("101 Switching Protocols", f"{ws.response.status}")
+    ws = await wsspec_client.open(wsspec_client.request().with_header(header, "1"))
+    wsspec_client.record.observe("101 Switching Protocols", f"{ws.response.status}")
     await ws.close()
 
 
@@ -200,9 +204,9 @@ async def test_unknown_header_fields_are_ignored(client: Client, variant: str,
     requirement="The request is read as a byte stream: written one byte at a time it is still "
     "a valid handshake and is accepted with 101.",
 )
-async def test_request_one_byte_at_a_time(client: Client) -> None:
-    ws = await client.open(chunks=[1])
-    client.record.observe("101 Switching Protocols", f"{ws.response.status}")
+async def test_request_one_byte_at_a_time(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open(chunks=[1])
+    wsspec_client.record.observe("101 Switching Protocols", f"{ws.response.status}")
     await ws.close()
 
 
@@ -213,13 +217,13 @@ async def test_request_one_byte_at_a_time(client: Client) -> None:
     requirement="4.2.1 item 1 allows an absolute HTTP/HTTPS URI containing the resource name, "
     "and a server MUST accept the absolute form (RFC 9112 3.2.2): it is accepted with 101.",
 )
-async def test_absolute_http_uri_is_accepted(client: Client) -> None:
-    request = client.request()
-    address = client.target.address
+async def test_absolute_http_uri_is_accepted(wsspec_client: Client) -> None:
+    request = wsspec_client.request()
+    address = wsspec_client.target.address
     scheme = "https" if address.secure else "http"
     absolute = f"{scheme}://{request.get('Host')[0]}{request.target}"
-    ws = await client.open(replace(request, target=absolute))
-    client.record.observe("101 Switching Protocols", f"{ws.response.status} for {absolute}")
+    ws = await wsspec_client.open(replace(request, target=absolute))
+    wsspec_client.record.observe("101 Switching Protocols", f"{ws.response.status} for {absolute}")
     await ws.close()
 
 
@@ -230,13 +234,13 @@ async def test_absolute_http_uri_is_accepted(client: Client) -> None:
     requirement="4.2.1 item 1 names absolute HTTP/HTTPS URIs only; whether ws://host/path is "
     "accepted is recorded, and a 101 must be a correct one.",
 )
-async def test_absolute_ws_uri_is_recorded(client: Client) -> None:
-    request = client.request()
-    scheme = "wss" if client.target.address.secure else "ws"
+async def test_absolute_ws_uri_is_recorded(wsspec_client: Client) -> None:
+    request = wsspec_client.request()
+    scheme = "wss" if wsspec_client.target.address.secure else "ws"
     absolute = f"{scheme}://{request.get('Host')[0]}{request.target}"
     request = replace(request, target=absolute)
-    driver, result = await client.handshake(request)
-    await record_answer(client, driver, result, request,
+    driver, result = await wsspec_client.handshake(request)
+    await record_answer(wsspec_client, driver, result, request,
                         "RFC 6455 names absolute http(s) URIs only: no answer is wrong")
 
 
@@ -247,12 +251,12 @@ async def test_absolute_ws_uri_is_recorded(client: Client) -> None:
     requirement="RFC 6455 does not say whether the handshake GET may carry content and RFC "
     "9110 9.3.1 gives it no meaning: the answer is recorded; a 101 must be a correct one.",
 )
-async def test_get_with_body_is_recorded(client: Client) -> None:
+async def test_get_with_body_is_recorded(wsspec_client: Client) -> None:
     body = b"0123456789abcdef"
-    request = client.request().with_header("Content-Length", str(len(body)))
+    request = wsspec_client.request().with_header("Content-Length", str(len(body)))
     request = replace(request, body=body)
-    driver, result = await client.handshake(request)
-    await record_answer(client, driver, result, request,
+    driver, result = await wsspec_client.handshake(request)
+    await record_answer(wsspec_client, driver, result, request,
                         "RFC 6455 is silent on content in the handshake GET: no answer is wrong")
 
 
@@ -277,11 +281,11 @@ BAD_KEYS = [
     "key is {variant} is refused with a 4xx and never upgraded.",
 )
 @pytest.mark.parametrize(("variant", "key"), BAD_KEYS)
-async def test_invalid_key_is_refused(client: Client, variant: str, key: str | None) -> None:
-    request = client.request().without("Sec-WebSocket-Key")
+async def test_invalid_key_is_refused(wsspec_client: Client, variant: str, key: str | None) -> None:
+    request = wsspec_client.request().without("Sec-WebSocket-Key")
     if key is not None:
         request = request.with_header("Sec-WebSocket-Key", key)
-    await expect_refusal(client, request)
+    await expect_refusal(wsspec_client, request)
 
 
 @case(
@@ -291,9 +295,9 @@ async def test_invalid_key_is_refused(client: Client, variant: str, key: str | N
     requirement="Sec-WebSocket-Key must not appear more than once in a request (11.3.1), so a "
     "request with two is malformed and refused with a 4xx (4.2.1).",
 )
-async def test_duplicated_key_is_refused(client: Client) -> None:
-    request = client.request().with_header("Sec-WebSocket-Key", generate_key())
-    await expect_refusal(client, request, rule="RFC6455 11.3.1, 4.2.1")
+async def test_duplicated_key_is_refused(wsspec_client: Client) -> None:
+    request = wsspec_client.request().with_header("Sec-WebSocket-Key", generate_key())
+    await expect_refusal(wsspec_client, request, rule="RFC6455 11.3.1, 4.2.1")
 
 
 #: Sec-WebSocket-Extensions values that break the grammar of RFC 6455 9.1:
@@ -320,11 +324,11 @@ MALFORMED_EXTENSIONS = [
     "so a value that breaks it ({value}) is refused, whether or not the server supports "
     "any extension.",
 )
-async def test_malformed_extension_header_is_refused(client: Client, variant: str,
+async def test_malformed_extension_header_is_refused(wsspec_client: Client, variant: str,
                                                      value: str) -> None:
     del variant  # in the case id
-    request = client.request().with_header("Sec-WebSocket-Extensions", value)
-    await expect_refusal(client, request, rule="RFC6455 4.2.1, 9.1")
+    request = wsspec_client.request().with_header("Sec-WebSocket-Extensions", value)
+    await expect_refusal(wsspec_client, request, rule="RFC6455 4.2.1, 9.1")
 
 
 #: requests breaking 4.2.1 items 2-4: (variant, what is wrong, header, values);
@@ -348,15 +352,15 @@ BAD_FIELDS = [
 )
 @pytest.mark.parametrize(("variant", "problem", "header", "values"), BAD_FIELDS)
 async def test_request_breaking_a_required_field_is_refused(
-        client: Client, variant: str, problem: str, header: str,
+        wsspec_client: Client, variant: str, problem: str, header: str,
         values: list[str] | None) -> None:
-    request = client.request()
+    request = wsspec_client.request()
     if values is None:  # the same field twice
         values = request.get(header) * 2
     request = request.without(header)
     for value in values:
         request = request.with_header(header, value)
-    await expect_refusal(client, request)
+    await expect_refusal(wsspec_client, request)
 
 
 @case(
@@ -367,8 +371,8 @@ async def test_request_breaking_a_required_field_is_refused(
     "handshake header is refused with a 4xx (405 with Allow is the natural answer).",
 )
 @pytest.mark.parametrize("method", ["POST", "PUT", "HEAD"])
-async def test_method_other_than_get_is_refused(client: Client, method: str) -> None:
-    await expect_refusal(client, replace(client.request(), method=method))
+async def test_method_other_than_get_is_refused(wsspec_client: Client, method: str) -> None:
+    await expect_refusal(wsspec_client, replace(wsspec_client.request(), method=method))
 
 
 #: 505 fits too: RFC 2616 10.5.6, which RFC 6455 builds on, has it for a server that
@@ -383,9 +387,11 @@ HTTP_1_0_REFUSALS = frozenset([*range(400, 500), 505])
     requirement="The handshake is an HTTP/1.1 or higher request (4.2.1 item 1); the same "
     "request sent as HTTP/1.0 is refused with a 4xx, or 505 HTTP Version Not Supported.",
 )
-async def test_http_1_0_is_refused(client: Client) -> None:
-    _, result = await client.handshake(replace(client.request(), http_version="1.0"))
-    check_refused(client, result, wanted="a status 400-499 or 505", allowed=HTTP_1_0_REFUSALS)
+async def test_http_1_0_is_refused(wsspec_client: Client) -> None:
+    _, result = await wsspec_client.handshake(replace(wsspec_client.request(), http_version="1.0"))
+    check_refused(
+        wsspec_client, result, wanted="a status 400-499 or 505", allowed=HTTP_1_0_REFUSALS
+    )
 
 
 @case(
@@ -397,10 +403,10 @@ async def test_http_1_0_is_refused(client: Client) -> None:
     "them (4.2.2 /version/, 4.4).",
 )
 @pytest.mark.parametrize("version", ["8", "12", "14", "abc"])
-async def test_unsupported_version_is_refused_with_versions(client: Client,
+async def test_unsupported_version_is_refused_with_versions(wsspec_client: Client,
                                                            version: str) -> None:
-    request = client.request().replace("Sec-WebSocket-Version", version)
-    await expect_version_refusal(client, request, draft_version=version == "8")
+    request = wsspec_client.request().replace("Sec-WebSocket-Version", version)
+    await expect_version_refusal(wsspec_client, request, draft_version=version == "8")
 
 
 @case(
@@ -410,8 +416,8 @@ async def test_unsupported_version_is_refused_with_versions(client: Client,
     requirement="Sec-WebSocket-Version: 13 is part of the handshake (4.2.1 item 6); a request "
     "without it is refused with a 4xx.",
 )
-async def test_missing_version_is_refused(client: Client) -> None:
-    await expect_refusal(client, client.request().without("Sec-WebSocket-Version"))
+async def test_missing_version_is_refused(wsspec_client: Client) -> None:
+    await expect_refusal(wsspec_client, wsspec_client.request().without("Sec-WebSocket-Version"))
 
 
 @case(
@@ -421,9 +427,9 @@ async def test_missing_version_is_refused(client: Client) -> None:
     requirement="Sec-WebSocket-Version must not appear more than once in a request (11.3.5), "
     "so a request with two, both 13, is malformed and refused with a 4xx (4.2.1).",
 )
-async def test_duplicated_version_is_refused(client: Client) -> None:
-    request = client.request().with_header("Sec-WebSocket-Version", "13")
-    await expect_refusal(client, request, rule="RFC6455 11.3.5, 4.2.1")
+async def test_duplicated_version_is_refused(wsspec_client: Client) -> None:
+    request = wsspec_client.request().with_header("Sec-WebSocket-Version", "13")
+    await expect_refusal(wsspec_client, request, rule="RFC6455 11.3.5, 4.2.1")
 
 
 @case(
@@ -435,12 +441,12 @@ async def test_duplicated_version_is_refused(client: Client) -> None:
     "exist, so any other gets 404.",
     needs=("paths",),
 )
-async def test_unknown_resource_is_refused(client: Client) -> None:
-    served = client.profile.paths or ()
+async def test_unknown_resource_is_refused(wsspec_client: Client) -> None:
+    served = wsspec_client.profile.paths or ()
     path = "/wsspec-no-such-resource"
     while path in served:
         path += "-x"
-    await expect_refusal(client, client.request(resource=path), statuses=(404,),
+    await expect_refusal(wsspec_client, wsspec_client.request(resource=path), statuses=(404,),
                          rule="RFC6455 4.2.2 /resource name/")
 
 
@@ -454,12 +460,12 @@ async def test_unknown_resource_is_refused(client: Client) -> None:
     requirement="Without a Sec-WebSocket-Protocol in the request the only acceptable "
     "subprotocol is null: the 101 carries no Sec-WebSocket-Protocol (4.2.2 /subprotocol/).",
 )
-async def test_no_subprotocol_unless_offered(client: Client) -> None:
-    if client.profile.subprotocol_required:
+async def test_no_subprotocol_unless_offered(wsspec_client: Client) -> None:
+    if wsspec_client.profile.subprotocol_required:
         unsupported("the profile requires a subprotocol, so a request offering none is refused")
-    ws = await client.open(client.request(subprotocols=()))
+    ws = await wsspec_client.open(wsspec_client.request(subprotocols=()))
     values = ws.response.get("Sec-WebSocket-Protocol")
-    client.record.observe("no Sec-WebSocket-Protocol",
+    wsspec_client.record.observe("no Sec-WebSocket-Protocol",
                           f"Sec-WebSocket-Protocol: {', '.join(values) or '(absent)'}")
     await ws.close()
 
@@ -472,21 +478,21 @@ async def test_no_subprotocol_unless_offered(client: Client) -> None:
     "none (4.2.2 /subprotocol/; at most one field, 11.3.4): offered only x-wsspec-unknown, "
     "it does not select it.",
 )
-async def test_unknown_subprotocol_is_not_selected(client: Client) -> None:
+async def test_unknown_subprotocol_is_not_selected(wsspec_client: Client) -> None:
     unknown = "x-wsspec-unknown"
     offered = [unknown]
-    if client.profile.subprotocol_required:
-        offered.append(client.profile.subprotocols[0])
-    ws = await client.open(client.request(subprotocols=offered))
+    if wsspec_client.profile.subprotocol_required:
+        offered.append(wsspec_client.profile.subprotocols[0])
+    ws = await wsspec_client.open(wsspec_client.request(subprotocols=offered))
     selected = ws.subprotocol
     expected = f"no Sec-WebSocket-Protocol, or one naming an offered subprotocol but {unknown}"
-    client.record.observe(expected, f"Sec-WebSocket-Protocol: {selected or '(absent)'}")
+    wsspec_client.record.observe(expected, f"Sec-WebSocket-Protocol: {selected or '(absent)'}")
     if selected == unknown:
-        if client.profile.subprotocols:
-            raise failure(client, expected + " (the profile's subprotocols: "
-                          f"{', '.join(client.profile.subprotocols)})",
+        if wsspec_client.profile.subprotocols:
+            raise failure(wsspec_client, expected + " (the profile's subprotocols: "
+                          f"{', '.join(wsspec_client.profile.subprotocols)})",
                           f"Sec-WebSocket-Protocol: {selected}")
-        client.record.downgrade(
+        wsspec_client.record.downgrade(
             Verdict.INFORMATIONAL,
             f"the server selected {unknown}: it seems to echo any offer (the profile declares "
             "no subprotocols to judge by)",
@@ -505,15 +511,15 @@ async def test_unknown_subprotocol_is_not_selected(client: Client) -> None:
     ("not_offered", "none"),
     ("unknown", "x-wsspec-unknown; x-param=1"),
 ])
-async def test_unoffered_extension_is_not_accepted(client: Client, variant: str,
+async def test_unoffered_extension_is_not_accepted(wsspec_client: Client, variant: str,
                                                    offer: str) -> None:
     extensions = [] if offer == "none" else [offer]
-    ws = await client.open(client.request(extensions=extensions))
+    ws = await wsspec_client.open(wsspec_client.request(extensions=extensions))
     values = ws.response.get("Sec-WebSocket-Extensions")
-    client.record.observe("no Sec-WebSocket-Extensions",
+    wsspec_client.record.observe("no Sec-WebSocket-Extensions",
                           f"Sec-WebSocket-Extensions: {', '.join(values) or '(absent)'}")
     if values:
-        raise failure(client, "no Sec-WebSocket-Extensions (RFC6455 4.2.2 /extensions/)",
+        raise failure(wsspec_client, "no Sec-WebSocket-Extensions (RFC6455 4.2.2 /extensions/)",
                       f"Sec-WebSocket-Extensions: {', '.join(values)}")
     await ws.close()
 
@@ -529,9 +535,9 @@ async def test_unoffered_extension_is_not_accepted(client: Client, variant: str,
     "sending data only once its handshake is complete (4.2.2 step 5): the first bytes are the "
     "101's status line.",
 )
-async def test_response_comes_before_any_frame(client: Client) -> None:
-    ws = await client.open()
-    client.record.observe("the status line of a 101 first, frames only after it",
+async def test_response_comes_before_any_frame(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
+    wsspec_client.record.observe("the status line of a 101 first, frames only after it",
                           f"HTTP/{ws.response.http_version} {ws.response.status} first")
     await ws.close()
 
@@ -544,27 +550,27 @@ async def test_response_comes_before_any_frame(client: Client) -> None:
     "(4.2.2): after the 4xx and its declared body it sends no WebSocket frame, not even "
     "an echo of a text frame pipelined behind the request.",
 )
-async def test_refusal_is_not_followed_by_frames(client: Client) -> None:
-    request = client.request().replace("Sec-WebSocket-Version", "14")
-    raw = request.encode() + text_frame(client, "must not be echoed")
-    out = await exchange(client, raw, to_end=True)
+async def test_refusal_is_not_followed_by_frames(wsspec_client: Client) -> None:
+    request = wsspec_client.request().replace("Sec-WebSocket-Version", "14")
+    raw = request.encode() + text_frame(wsspec_client, "must not be echoed")
+    out = await exchange(wsspec_client, raw, to_end=True)
     expected = "a 4xx response and nothing after its body (RFC6455 4.2.1, 4.2.2)"
-    client.record.observe(expected, out.describe() + (
+    wsspec_client.record.observe(expected, out.describe() + (
         f", then {len(out.after)} bytes" if out.after else ", then nothing"))
     response = out.response
     if response is None:
         if out.error or out.end is None:
-            raise failure(client, expected, out.describe())
-        client.record.downgrade(
+            raise failure(wsspec_client, expected, out.describe())
+        wsspec_client.record.downgrade(
             Verdict.NON_STRICT,
             "connection dropped without an HTTP status (RFC6455 10.7 SHOULD answer with one)")
         return
     if not 400 <= response.status <= 499:
-        raise failure(client, expected, out.describe())
-    check_refusal_headers(client, response)
+        raise failure(wsspec_client, expected, out.describe())
+    check_refusal_headers(wsspec_client, response)
     # Bytes read as a second HTTP request and answered in HTTP are no WebSocket data.
     if out.after and not out.after.startswith(b"HTTP/"):
-        raise failure(client, expected, f"{out.describe()}, then {len(out.after)} bytes: "
+        raise failure(wsspec_client, expected, f"{out.describe()}, then {len(out.after)} bytes: "
                       f"{out.after[:32].hex()}")
 
 
@@ -577,34 +583,36 @@ async def test_refusal_is_not_followed_by_frames(client: Client) -> None:
     "for the 101, 4.1, so losing it is non-strict).",
     needs=("echo",),
 )
-async def test_pipelined_frame_is_processed(client: Client) -> None:
-    request = client.request()
-    driver, result = await handshake_with_frames(client, request,
-                                                 text_frame(client, "pipelined"))
+async def test_pipelined_frame_is_processed(wsspec_client: Client) -> None:
+    request = wsspec_client.request()
+    driver, result = await handshake_with_frames(wsspec_client, request,
+                                                 text_frame(wsspec_client, "pipelined"))
     response = result.response
     if response is None or response.status != 101:
-        client.record.observe("101, then the echo of the pipelined frame", result.describe())
+        wsspec_client.record.observe("101, then the echo of the pipelined frame", result.describe())
         if result.timed_out or result.error or (response is not None
                                                 and not 400 <= response.status <= 499):
-            raise failure(client, "101, then the echo of the pipelined frame", result.describe())
-        client.record.downgrade(
+            raise failure(
+                wsspec_client, "101, then the echo of the pipelined frame", result.describe()
+            )
+        wsspec_client.record.downgrade(
             Verdict.NON_STRICT,
             f"a request followed by a frame in the same write was answered with "
             f"{result.describe()}")
         return
-    ws = accepted_connection(client, driver, result, request)
+    ws = accepted_connection(wsspec_client, driver, result, request)
     await ws.send_message("after the 101")
     first = await ws.next_event()
     expected = "text message 'pipelined' echoed, then 'after the 101' (RFC6455 6.2)"
-    client.record.observe(expected, describe_event(first))
+    wsspec_client.record.observe(expected, describe_event(first))
     if isinstance(first, Message) and first.data == b"after the 101":
-        client.record.downgrade(
+        wsspec_client.record.downgrade(
             Verdict.NON_STRICT,
             "the frame pipelined behind the request was lost; the next one was echoed")
     elif isinstance(first, Message) and first.data == b"pipelined":
         await ws.expect_message("after the 101")
     else:
-        raise failure(client, expected, describe_event(first))
+        raise failure(wsspec_client, expected, describe_event(first))
     await ws.close()
 
 
@@ -626,23 +634,23 @@ COMMON_HEADER_LIMIT = 2**20
     ("64KiB", 64 * 1024, "may be accepted (recorded) or refused"),
     ("2MiB", 2 * 1024 * 1024, "are refused, or the connection closed"),
 ])
-async def test_oversized_header_block(client: Client, size: str, nbytes: int,
+async def test_oversized_header_block(wsspec_client: Client, size: str, nbytes: int,
                                       outcome: str) -> None:
-    raw = with_filler_headers(client.request(), nbytes)
-    out = await exchange(client, raw, piece=65536)
+    raw = with_filler_headers(wsspec_client.request(), nbytes)
+    out = await exchange(wsspec_client, raw, piece=65536)
     expected = f"a 4xx refusal of {size} of headers, or the connection closed (RFC9110 5.4)"
-    client.record.observe(expected, out.describe())
+    wsspec_client.record.observe(expected, out.describe())
     response = out.response
     if response is not None and 400 <= response.status <= 499:
-        check_refusal_headers(client, response)
+        check_refusal_headers(wsspec_client, response)
         return
     if response is not None and response.status == 101 and nbytes <= COMMON_HEADER_LIMIT:
-        client.record.downgrade(Verdict.INFORMATIONAL,
+        wsspec_client.record.downgrade(Verdict.INFORMATIONAL,
                                 f"the server accepts {size} of header fields")
         return
     if response is None and out.end is not None and not out.error:
-        client.record.downgrade(
+        wsspec_client.record.downgrade(
             Verdict.NON_STRICT,
             "the connection was closed without a 4xx status (RFC9110 5.4 asks for one)")
         return
-    raise failure(client, expected, out.describe())
+    raise failure(wsspec_client, expected, out.describe())

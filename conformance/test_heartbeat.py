@@ -52,22 +52,22 @@ RULE = "RFC6455 5.5.2; profile [heartbeat]"
 PINGS = 3
 
 
-def policy(client: Client) -> HeartbeatPolicy:
-    heartbeat = client.profile.heartbeat
+def policy(wsspec_client: Client) -> HeartbeatPolicy:
+    heartbeat = wsspec_client.profile.heartbeat
     assert heartbeat is not None
     return heartbeat
 
 
-def tolerance(client: Client) -> float:
-    return client.target.heartbeat_tolerance
+def tolerance(wsspec_client: Client) -> float:
+    return wsspec_client.target.heartbeat_tolerance
 
 
-def window(client: Client) -> float:
+def window(wsspec_client: Client) -> float:
     """How long the keep-alive cases stay connected: three intervals, and at least
     until a client whose answers went unnoticed would have been dropped."""
-    heartbeat = policy(client)
+    heartbeat = policy(wsspec_client)
     return max(PINGS * heartbeat.ping_interval,
-               heartbeat.ping_interval + heartbeat.timeout) + tolerance(client)
+               heartbeat.ping_interval + heartbeat.timeout) + tolerance(wsspec_client)
 
 
 def describe(event: Frame | Message | StreamEnd | None) -> str:
@@ -83,10 +83,10 @@ def describe(event: Frame | Message | StreamEnd | None) -> str:
     return event.describe()
 
 
-async def still_works(client: Client, ws: Connection) -> None:
+async def still_works(wsspec_client: Client, ws: Connection) -> None:
     """The connection still carries traffic: an echo (or a pong), then a clean close."""
     ws.auto_pong = True  # the server's next ping may come meanwhile
-    if client.profile.echo:
+    if wsspec_client.profile.echo:
         await ws.expect_echo("wsspec: still connected")
     else:
         await ws.send_frame(Opcode.PING, b"wsspec: still connected")
@@ -97,12 +97,12 @@ async def still_works(client: Client, ws: Connection) -> None:
 # -- the observations ----------------------------------------------------------------
 
 
-async def pings_on_time(client: Client) -> None:
-    heartbeat = policy(client)
-    bound = heartbeat.ping_interval + tolerance(client)
+async def pings_on_time(wsspec_client: Client) -> None:
+    heartbeat = policy(wsspec_client)
+    bound = heartbeat.ping_interval + tolerance(wsspec_client)
     expected = (f"{PINGS} pings, each within ping_interval {heartbeat.ping_interval:g} s "
-                f"(+{tolerance(client):g} s) of the 101 or of the previous ping ({RULE})")
-    ws = await client.open()
+                f"(+{tolerance(wsspec_client):g} s) of the 101 or of the previous ping ({RULE})")
+    ws = await wsspec_client.open()
     ws.auto_pong = False
     gaps: list[str] = []
     last = ws.driver.clock()
@@ -114,22 +114,22 @@ async def pings_on_time(client: Client) -> None:
         if not isinstance(event, Frame) or event.opcode != Opcode.PING:
             shown = ", ".join(gaps) or "no ping"
             raise CaseFailed(expected, f"{shown}, then {describe(event)} within {bound:g} s",
-                             client.record.wirelog.tail())
+                             wsspec_client.record.wirelog.tail())
         gaps.append(f"{now - last:.2f} s")
         last = now
         await ws.send_frame(Opcode.PONG, event.payload)
-    client.record.observe(expected, f"pings after {', '.join(gaps)}")
-    await still_works(client, ws)
+    wsspec_client.record.observe(expected, f"pings after {', '.join(gaps)}")
+    await still_works(wsspec_client, ws)
 
 
-async def stay_connected(client: Client, ws: Connection, *, every: float | None = None,
+async def stay_connected(wsspec_client: Client, ws: Connection, *, every: float | None = None,
                          on_tick: Callable[[int], Awaitable[None]] | None = None) -> int:
     """Answer every ping for :func:`window` seconds (calling ``on_tick`` each
     ``every`` s); the connection must stay open. Returns the pings answered."""
-    expected = (f"the connection kept open for {window(client):g} s, past timeout "
-                f"{policy(client).timeout:g} s, while every ping is answered ({RULE})")
+    expected = (f"the connection kept open for {window(wsspec_client):g} s, past timeout "
+                f"{policy(wsspec_client).timeout:g} s, while every ping is answered ({RULE})")
     ws.auto_pong = False
-    end = ws.driver.clock() + window(client)
+    end = ws.driver.clock() + window(wsspec_client)
     next_tick = ws.driver.clock() if every is not None else end
     answered = ticks = 0
     while True:
@@ -149,21 +149,26 @@ async def stay_connected(client: Client, ws: Connection, *, every: float | None 
             continue
         if isinstance(event, Frame) and event.opcode == Opcode.PONG:
             continue  # a server may send unsolicited pongs too (5.5.3)
-        raise CaseFailed(expected, f"{describe(event)} after {now - end + window(client):.2f} s "
-                         f"({answered} pings answered)", client.record.wirelog.tail())
+        raise CaseFailed(
+            expected,
+            f"{describe(event)} after {now - end + window(wsspec_client):.2f} s "
+            f"({answered} pings answered)",
+            wsspec_client.record.wirelog.tail(),
+        )
 
 
-async def answering_client_is_kept(client: Client) -> None:
-    ws = await client.open()
-    answered = await stay_connected(client, ws)
-    client.record.observe(f"connected for {window(client):g} s while answering every ping",
-                          f"still connected after {window(client):g} s, {answered} pings "
-                          "answered")
-    await still_works(client, ws)
+async def answering_client_is_kept(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
+    answered = await stay_connected(wsspec_client, ws)
+    wsspec_client.record.observe(
+        f"connected for {window(wsspec_client):g} s while answering every ping",
+        f"still connected after {window(wsspec_client):g} s, {answered} pings answered",
+    )
+    await still_works(wsspec_client, ws)
 
 
-async def unsolicited_pongs_are_ignored(client: Client) -> None:
-    ws = await client.open()
+async def unsolicited_pongs_are_ignored(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
     sent = 0
 
     async def pong(tick: int) -> None:
@@ -171,18 +176,21 @@ async def unsolicited_pongs_are_ignored(client: Client) -> None:
         await ws.send_frame(Opcode.PONG, f"wsspec unsolicited {tick}".encode())
         sent += 1
 
-    answered = await stay_connected(client, ws, every=policy(client).ping_interval / 2,
-                                    on_tick=pong)
-    client.record.observe(
-        f"connected for {window(client):g} s while sending unsolicited pongs (RFC6455 5.5.3)",
-        f"still connected, {sent} unsolicited pongs sent, {answered} pings answered")
-    await still_works(client, ws)
+    answered = await stay_connected(
+        wsspec_client, ws, every=policy(wsspec_client).ping_interval / 2, on_tick=pong
+    )
+    wsspec_client.record.observe(
+        f"connected for {window(wsspec_client):g} s while sending unsolicited pongs "
+        "(RFC6455 5.5.3)",
+        f"still connected, {sent} unsolicited pongs sent, {answered} pings answered",
+    )
+    await still_works(wsspec_client, ws)
 
 
-async def client_pings_get_pongs(client: Client) -> None:
-    ws = await client.open()
+async def client_pings_get_pongs(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
     sent = 0
-    wait = policy(client).ping_interval + tolerance(client)
+    wait = policy(wsspec_client).ping_interval + tolerance(wsspec_client)
 
     async def ping(tick: int) -> None:
         nonlocal sent
@@ -190,12 +198,13 @@ async def client_pings_get_pongs(client: Client) -> None:
         sent += 1
         await expect_own_pong(ws, tick, wait)
 
-    answered = await stay_connected(client, ws, every=policy(client).ping_interval / 2,
-                                    on_tick=ping)
-    client.record.observe(
-        f"a pong for each of the client's pings for {window(client):g} s (RFC6455 5.5.2)",
+    answered = await stay_connected(
+        wsspec_client, ws, every=policy(wsspec_client).ping_interval / 2, on_tick=ping
+    )
+    wsspec_client.record.observe(
+        f"a pong for each of the client's pings for {window(wsspec_client):g} s (RFC6455 5.5.2)",
         f"{sent} pongs for {sent} pings, {answered} server pings answered")
-    await still_works(client, ws)
+    await still_works(wsspec_client, ws)
 
 
 async def expect_own_pong(ws: Connection, tick: int, wait: float) -> None:
@@ -215,10 +224,10 @@ async def expect_own_pong(ws: Connection, tick: int, wait: float) -> None:
                          describe(event), ws.wirelog.tail())
 
 
-async def silent_client_is_dropped(client: Client) -> None:
-    heartbeat = policy(client)
-    tol = tolerance(client)
-    ws = await client.open()
+async def silent_client_is_dropped(wsspec_client: Client) -> None:
+    heartbeat = policy(wsspec_client)
+    tol = tolerance(wsspec_client)
+    ws = await wsspec_client.open()
     ws.auto_pong = False
     opened = ws.driver.clock()
     first_ping: float | None = None
@@ -238,10 +247,10 @@ async def silent_client_is_dropped(client: Client) -> None:
         since = (f"{now - first_ping:.2f} s after the first ping" if first_ping is not None
                  else f"{now - opened:.2f} s after the 101, no ping sent")
         if event is None:
-            raise CaseFailed(expected, f"still open {since}", client.record.wirelog.tail())
-        client.record.observe(expected, f"{describe(event)} {since}")
+            raise CaseFailed(expected, f"still open {since}", wsspec_client.record.wirelog.tail())
+        wsspec_client.record.observe(expected, f"{describe(event)} {since}")
         if isinstance(event, StreamEnd):
-            client.record.downgrade(
+            wsspec_client.record.downgrade(
                 Verdict.NON_STRICT,
                 "TCP closed without a close frame (RFC6455 7.1.7 SHOULD send one first)")
             return
@@ -250,7 +259,7 @@ async def silent_client_is_dropped(client: Client) -> None:
                 await ws.send_close(parse_close_payload(event.payload).code)
             await ws.expect_tcp_close()
             return
-        raise CaseFailed(expected, describe(event), client.record.wirelog.tail())
+        raise CaseFailed(expected, describe(event), wsspec_client.record.wirelog.tail())
 
 
 # -- the cases -------------------------------------------------------------------------
@@ -311,7 +320,7 @@ def timers(request: pytest.FixtureRequest) -> ConcurrentObservations:
     requirement="{requirement}",
     needs=("heartbeat",),
 )
-async def test_heartbeat(client: Client, timers: ConcurrentObservations, timer: str,
+async def test_heartbeat(wsspec_client: Client, timers: ConcurrentObservations, timer: str,
                          title: str, requirement: str) -> None:
     del title, requirement  # shown in the case's metadata
-    await timers.take(timer, client)
+    await timers.take(timer, wsspec_client)

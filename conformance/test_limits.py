@@ -120,16 +120,16 @@ def show_size(size: int) -> str:
     return f"{size} B"
 
 
-def over_limit(client: Client, size: int) -> bool:
+def over_limit(wsspec_client: Client, size: int) -> bool:
     """True when the profile declares a message size limit and ``size`` exceeds it."""
-    limits = client.profile.limits
+    limits = wsspec_client.profile.limits
     limit = limits.max_message_size if limits else None
     return limit is not None and size > limit
 
 
-def deadline(client: Client, size: int) -> float:
+def deadline(wsspec_client: Client, size: int) -> float:
     """How long to wait for the echo of ``size`` bytes."""
-    return client.timeout + size / ASSUMED_RATE
+    return wsspec_client.timeout + size / ASSUMED_RATE
 
 
 async def take_in(ws: Connection) -> None:
@@ -202,7 +202,7 @@ async def send_large(ws: Connection, opcode: Opcode, data: bytes, *,
     return await flush()
 
 
-async def refused_by_undeclared_limit(client: Client, ws: Connection, what: str) -> bool:
+async def refused_by_undeclared_limit(wsspec_client: Client, ws: Connection, what: str) -> bool:
     """After an expected echo did not come: True when the server refused the
     message with close 1009 (message too big) or 1008 (policy violation) and
     the profile declares no size limit.
@@ -214,16 +214,16 @@ async def refused_by_undeclared_limit(client: Client, ws: Connection, what: str)
     The closing handshake is completed.
     """
     info = ws.close_received
-    limits = client.profile.limits
+    limits = wsspec_client.profile.limits
     declared = limits is not None and limits.max_message_size is not None
     if info is None or info.code not in LIMIT_CODES or declared:
         return False
     await ws.send_close(info.code)
     await ws.expect_tcp_close()
-    client.record.observe(f"{what} echoed unchanged (RFC6455 6.2)",
+    wsspec_client.record.observe(f"{what} echoed unchanged (RFC6455 6.2)",
                           f"refused with close {info.code}"
                           f"{f' ({info.reason})' if info.reason else ''}")
-    client.record.downgrade(
+    wsspec_client.record.downgrade(
         Verdict.INFORMATIONAL,
         "the server enforces a limit of its own that the profile does not declare "
         "(RFC6455 10.4 allows one)",
@@ -231,27 +231,27 @@ async def refused_by_undeclared_limit(client: Client, ws: Connection, what: str)
     return True
 
 
-async def expect_echo_or_limit(client: Client, ws: Connection, opcode: Opcode, data: bytes,
+async def expect_echo_or_limit(wsspec_client: Client, ws: Connection, opcode: Opcode, data: bytes,
                                what: str, start: float) -> None:
     """The message must come back unchanged, or, beyond a declared size limit,
     the connection must be failed with 1009; the time taken is recorded."""
-    wait = deadline(client, len(data))
-    if over_limit(client, len(data)):
+    wait = deadline(wsspec_client, len(data))
+    if over_limit(wsspec_client, len(data)):
         expected = f"{what}, over the declared max_message_size, refused with close 1009 " \
                    "(RFC6455 7.4.1, 10.4)"
         ended = await ws.expect_failure((1009,), timeout=wait, rule="RFC6455 10.4")
         shown = f"close {ended.code}" if isinstance(ended, CloseInfo) else f"TCP {ended.value}"
-        client.record.observe(expected, f"{shown} after {ws.driver.clock() - start:.3f} s")
+        wsspec_client.record.observe(expected, f"{shown} after {ws.driver.clock() - start:.3f} s")
         return
     try:
         await ws.expect_message(data, opcode=opcode, timeout=wait)
     except CaseFailed:
-        if await refused_by_undeclared_limit(client, ws, what):
+        if await refused_by_undeclared_limit(wsspec_client, ws, what):
             return
         raise
     elapsed = ws.driver.clock() - start
     rate = len(data) / MiB / elapsed if elapsed > 0 else float("inf")
-    client.record.observe(f"{what} echoed unchanged (RFC6455 6.2)",
+    wsspec_client.record.observe(f"{what} echoed unchanged (RFC6455 6.2)",
                           f"echoed unchanged in {elapsed:.3f} s ({rate:.1f} MiB/s)")
     await ws.close()
 
@@ -272,13 +272,13 @@ async def expect_echo_or_limit(client: Client, ws: Connection, opcode: Opcode, d
     needs=("echo",),
     slow=True,
 )
-async def test_large_message_is_echoed(client: Client, kind: str, n: int, label: str,
+async def test_large_message_is_echoed(wsspec_client: Client, kind: str, n: int, label: str,
                                        size: int) -> None:
-    ws = await client.open()
+    ws = await wsspec_client.open()
     opcode, data = payload(kind, size)
     start = ws.driver.clock()
     await send_large(ws, opcode, data)
-    await expect_echo_or_limit(client, ws, opcode, data,
+    await expect_echo_or_limit(wsspec_client, ws, opcode, data,
                                f"a {kind} message of {label} in one frame", start)
 
 
@@ -295,14 +295,14 @@ async def test_large_message_is_echoed(client: Client, kind: str, n: int, label:
     needs=("echo",),
     slow=True,
 )
-async def test_fragmented_large_message_is_echoed(client: Client, kind: str, n: int,
+async def test_fragmented_large_message_is_echoed(wsspec_client: Client, kind: str, n: int,
                                                   label: str, fragment: int) -> None:
-    ws = await client.open()
+    ws = await wsspec_client.open()
     opcode, data = payload(kind, FRAGMENTED_MESSAGE)
     start = ws.driver.clock()
     await send_large(ws, opcode, data, fragment_size=fragment)
     count = -(-len(data) // fragment)
-    await expect_echo_or_limit(client, ws, opcode, data,
+    await expect_echo_or_limit(wsspec_client, ws, opcode, data,
                                f"a {kind} message of 4 MiB in {count} frames of {label}", start)
 
 
@@ -319,14 +319,14 @@ async def test_fragmented_large_message_is_echoed(client: Client, kind: str, n: 
     needs=("echo",),
     slow=True,
 )
-async def test_message_in_small_writes_is_echoed(client: Client, kind: str, n: int,
+async def test_message_in_small_writes_is_echoed(wsspec_client: Client, kind: str, n: int,
                                                  label: str, chop: int) -> None:
-    ws = await client.open()
+    ws = await wsspec_client.open()
     opcode, data = payload(kind, CHOPPED_MESSAGE)
     start = ws.driver.clock()
     await ws.send_message(data, opcode=opcode, chunks=[chop])
     writes = -(-(len(data) + 14) // chop)
-    await expect_echo_or_limit(client, ws, opcode, data,
+    await expect_echo_or_limit(wsspec_client, ws, opcode, data,
                                f"a {kind} message of 1 MiB in {writes} writes of {label}", start)
 
 
@@ -341,8 +341,9 @@ def burst_message(kind: str, size: int, index: int) -> bytes:
     return index.to_bytes(2, "big").ljust(size, b"\xa5")[:size]
 
 
-async def echo_in_order(client: Client, ws: Connection, opcode: Opcode, messages: list[bytes],
-                        what: str) -> bool:
+async def echo_in_order(
+    wsspec_client: Client, ws: Connection, opcode: Opcode, messages: list[bytes], what: str
+) -> bool:
     """Send ``messages`` back to back and expect each echoed, in order.
 
     They go out in writes of about :data:`BURST_WRITE` bytes, with at most two
@@ -372,7 +373,7 @@ async def echo_in_order(client: Client, ws: Connection, opcode: Opcode, messages
                 try:
                     await ws.expect_message(echoed, opcode=opcode)
                 except CaseFailed:
-                    if await refused_by_undeclared_limit(client, ws, what):
+                    if await refused_by_undeclared_limit(wsspec_client, ws, what):
                         return False
                     raise
     return True
@@ -390,21 +391,21 @@ async def echo_in_order(client: Client, ws: Connection, opcode: Opcode, messages
     needs=("echo",),
     slow=True,
 )
-async def test_burst_of_messages_is_echoed(client: Client, kind: str, n: int, label: str,
+async def test_burst_of_messages_is_echoed(wsspec_client: Client, kind: str, n: int, label: str,
                                            size: int) -> None:
-    ws = await client.open()
+    ws = await wsspec_client.open()
     opcode = Opcode.TEXT if kind == "text" else Opcode.BINARY
     messages = [burst_message(kind, size, i) for i in range(BURST_COUNT)]
     what = f"{BURST_COUNT} {kind} messages of {label}"
     start = ws.driver.clock()
-    if over_limit(client, size):
+    if over_limit(wsspec_client, size):
         await send_large(ws, opcode, messages[0])
-        await expect_echo_or_limit(client, ws, opcode, messages[0], what, start)
+        await expect_echo_or_limit(wsspec_client, ws, opcode, messages[0], what, start)
         return
-    if not await echo_in_order(client, ws, opcode, messages, what):
+    if not await echo_in_order(wsspec_client, ws, opcode, messages, what):
         return
     elapsed = ws.driver.clock() - start
-    client.record.observe(
+    wsspec_client.record.observe(
         f"{what} echoed unchanged and in order (RFC6455 6.2)",
         f"all echoed in order in {elapsed:.3f} s ({elapsed / BURST_COUNT * 1e6:.0f} µs per "
         "message)",

@@ -53,8 +53,8 @@ PACE = 0.1
 KINDS = ["text", "binary"]
 
 
-def limit(client: Client) -> int:
-    limits = client.profile.limits
+def limit(wsspec_client: Client) -> int:
+    limits = wsspec_client.profile.limits
     assert limits is not None and limits.max_message_size is not None
     return limits.max_message_size
 
@@ -133,13 +133,13 @@ async def poll(ws: Connection, timeout: float,
                          ws.wirelog.tail())
 
 
-async def expect_refused_while_sending(client: Client, frames: list[Frame], *,
+async def expect_refused_while_sending(wsspec_client: Client, frames: list[Frame], *,
                                        knowable_after: int, graded: bool) -> None:
     """Send ``frames`` paced; the connection must fail with 1009. The server can
     know the message is too big once the first ``knowable_after`` frames have
     arrived (0: at the first header); with ``graded``, a failure only after the
     last byte is non-strict."""
-    ws = await client.open()
+    ws = await wsspec_client.open()
     encoded = [ws.encode_frames([frame]) for frame in frames]
     wire = b"".join(encoded)
     knowable_at = sum(len(piece) for piece in encoded[:knowable_after])
@@ -149,11 +149,11 @@ async def expect_refused_while_sending(client: Client, frames: list[Frame], *,
     shown = f"close {failed.code}" if isinstance(failed, CloseInfo) else "TCP close"
     timing = (f"after all {len(wire)} bytes were sent" if sent >= len(wire)
               else f"after {sent} of {len(wire)} bytes were sent")
-    client.record.observe(
+    wsspec_client.record.observe(
         f"close 1009 before the whole message of {sum(len(f.payload) for f in frames)} bytes "
-        f"was sent (limit {limit(client)}; {RULE})", f"{shown} {timing}")
+        f"was sent (limit {limit(wsspec_client)}; {RULE})", f"{shown} {timing}")
     if sent >= len(wire) and graded:
-        client.record.downgrade(
+        wsspec_client.record.downgrade(
             Verdict.NON_STRICT,
             "the server refused the message only once all of it had arrived; past the limit "
             "it should stop reading (RFC6455 10.4: protect against exceeding the limit)",
@@ -172,13 +172,13 @@ async def expect_refused_while_sending(client: Client, frames: list[Frame], *,
     "limit: it is echoed unchanged.",
     needs=("limits", "echo"),
 )
-async def test_message_at_limit_is_echoed(client: Client, kind: str) -> None:
-    opcode, data = payload(kind, limit(client))
-    ws = await client.open()
+async def test_message_at_limit_is_echoed(wsspec_client: Client, kind: str) -> None:
+    opcode, data = payload(kind, limit(wsspec_client))
+    ws = await wsspec_client.open()
     await ws.send_message(data, opcode=opcode)
     await ws.expect_message(data, opcode=opcode,
-                            timeout=client.timeout + len(data) / 2**22)
-    client.record.observe(f"a {kind} message of {len(data)} bytes echoed",
+                            timeout=wsspec_client.timeout + len(data) / 2**22)
+    wsspec_client.record.observe(f"a {kind} message of {len(data)} bytes echoed",
                           f"echoed {len(data)} bytes")
     await ws.close()
 
@@ -194,14 +194,14 @@ async def test_message_at_limit_is_echoed(client: Client, kind: str) -> None:
     "whole message is sent when its header declares the size.",
     needs=("limits",),
 )
-async def test_message_over_limit_is_refused(client: Client, kind: str, shape: str) -> None:
-    opcode, data = payload(kind, limit(client) + 1)
+async def test_message_over_limit_is_refused(wsspec_client: Client, kind: str, shape: str) -> None:
+    opcode, data = payload(kind, limit(wsspec_client) + 1)
     if shape == "one-frame":
         frames = [Frame(opcode, data)]
-        await expect_refused_while_sending(client, frames, knowable_after=0, graded=True)
+        await expect_refused_while_sending(wsspec_client, frames, knowable_after=0, graded=True)
     else:
         frames = frames_of(opcode, data, 4)
-        await expect_refused_while_sending(client, frames, knowable_after=len(frames),
+        await expect_refused_while_sending(wsspec_client, frames, knowable_after=len(frames),
                                            graded=False)
 
 
@@ -214,11 +214,11 @@ async def test_message_over_limit_is_refused(client: Client, kind: str, shape: s
     "sent (RFC 6455 10.4: protect against exceeding the limit).",
     needs=("limits",),
 )
-async def test_growing_message_is_refused_early(client: Client) -> None:
-    opcode, data = payload("binary", 2 * limit(client))
+async def test_growing_message_is_refused_early(wsspec_client: Client) -> None:
+    opcode, data = payload("binary", 2 * limit(wsspec_client))
     frames = frames_of(opcode, data, 16)
     # the first 8 frames hold the limit's worth; the 9th takes the message past it
-    await expect_refused_while_sending(client, frames, knowable_after=9, graded=True)
+    await expect_refused_while_sending(wsspec_client, frames, knowable_after=9, graded=True)
 
 
 @case(
@@ -230,32 +230,32 @@ async def test_growing_message_is_refused_early(client: Client) -> None:
     "for the payload (RFC 6455 10.4).",
     needs=("limits",),
 )
-async def test_huge_frame_is_refused(client: Client) -> None:
-    ws = await client.open()
+async def test_huge_frame_is_refused(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
     head = encode_frame(Opcode.BINARY, b"", mask_key=b"wsmk", declared_length=2**62)
     ws.wirelog.event("sending a binary frame header declaring 2^62 bytes, then 16 bytes")
     await ws.send_raw(head + b"\x00" * 16)
     failed = await ws.expect_failure((1009, 1002), rule="RFC6455 10.4")
     shown = f"close {failed.code}" if isinstance(failed, CloseInfo) else "TCP close"
-    client.record.observe("close 1009 or 1002 at once (RFC6455 10.4)", shown)
+    wsspec_client.record.observe("close 1009 or 1002 at once (RFC6455 10.4)", shown)
 
 
 # -- the handshake deadline ----------------------------------------------------------
 
 
-def deadline(client: Client) -> float:
-    limits = client.profile.limits
+def deadline(wsspec_client: Client) -> float:
+    limits = wsspec_client.profile.limits
     assert limits is not None and limits.handshake_timeout is not None
     return limits.handshake_timeout
 
 
-async def expect_dropped(client: Client, request: bytes, pace: float) -> None:
+async def expect_dropped(wsspec_client: Client, request: bytes, pace: float) -> None:
     """Write ``request`` one byte each ``pace`` s (nothing when empty); the server
     must close, or answer an HTTP error, within the handshake deadline."""
-    bound = deadline(client) + client.target.heartbeat_tolerance
+    bound = deadline(wsspec_client) + wsspec_client.target.heartbeat_tolerance
     expected = (f"the connection dropped (or an HTTP error) within handshake_timeout "
-                f"{deadline(client):g} s (+{client.target.heartbeat_tolerance:g} s)")
-    driver = await client.connect()
+                f"{deadline(wsspec_client):g} s (+{wsspec_client.target.heartbeat_tolerance:g} s)")
+    driver = await wsspec_client.connect()
     start = driver.clock()
     parser = ResponseParser()
     sent = 0
@@ -263,9 +263,9 @@ async def expect_dropped(client: Client, request: bytes, pace: float) -> None:
         now = driver.clock()
         if now - start > bound:
             raise CaseFailed(expected, f"still open after {now - start:.2f} s, {sent} of "
-                             f"{len(request)} bytes sent", client.record.wirelog.tail())
+                             f"{len(request)} bytes sent", wsspec_client.record.wirelog.tail())
         if sent < len(request):
-            await driver.send(request[sent:sent + 1], timeout=client.timeout)
+            await driver.send(request[sent:sent + 1], timeout=wsspec_client.timeout)
             sent += 1
         wait = min(pace, bound - (now - start)) if sent < len(request) else bound - (now - start)
         data = await driver.receive(max(0.0, wait))
@@ -274,27 +274,31 @@ async def expect_dropped(client: Client, request: bytes, pace: float) -> None:
         elapsed = driver.clock() - start
         if isinstance(data, StreamEnd):
             progress = f", {sent} of {len(request)} bytes sent" if request else ""
-            client.record.observe(expected, f"TCP {data.value} after {elapsed:.2f} s{progress}")
+            wsspec_client.record.observe(
+                expected, f"TCP {data.value} after {elapsed:.2f} s{progress}"
+            )
             return
         try:
             response = parser.feed(data)
         except HandshakeViolation as exc:
             raise CaseFailed(expected, f"an invalid HTTP answer ({exc})",
-                             client.record.wirelog.tail()) from None
+                             wsspec_client.record.wirelog.tail()) from None
         if response is not None:
-            client.record.observe(expected, f"HTTP {response.status} after {elapsed:.2f} s")
+            wsspec_client.record.observe(expected, f"HTTP {response.status} after {elapsed:.2f} s")
             if not 400 <= response.status < 600:
                 raise CaseFailed(expected, f"HTTP {response.status}",
-                                 client.record.wirelog.tail())
+                                 wsspec_client.record.wirelog.tail())
             return
 
 
-async def idle_client_is_dropped(client: Client) -> None:
-    await expect_dropped(client, b"", 0.0)
+async def idle_client_is_dropped(wsspec_client: Client) -> None:
+    await expect_dropped(wsspec_client, b"", 0.0)
 
 
-async def slow_client_is_dropped(client: Client) -> None:
-    await expect_dropped(client, client.request().encode(), min(1.0, deadline(client) / 4))
+async def slow_client_is_dropped(wsspec_client: Client) -> None:
+    await expect_dropped(
+        wsspec_client, wsspec_client.request().encode(), min(1.0, deadline(wsspec_client) / 4)
+    )
 
 
 #: observation → (title, requirement, observation).
@@ -334,8 +338,13 @@ def handshake_deadlines(request: pytest.FixtureRequest) -> ConcurrentObservation
     requirement="{requirement}",
     needs=("handshake_timeout",),
 )
-async def test_handshake_deadline(client: Client, handshake_deadlines: ConcurrentObservations,
-                                  client_kind: str, title: str, requirement: str) -> None:
+async def test_handshake_deadline(
+    wsspec_client: Client,
+    handshake_deadlines: ConcurrentObservations,
+    client_kind: str,
+    title: str,
+    requirement: str,
+) -> None:
     del title, requirement  # shown in the case's metadata
-    await handshake_deadlines.take(client_kind, client)
+    await handshake_deadlines.take(client_kind, wsspec_client)
 

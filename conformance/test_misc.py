@@ -30,9 +30,9 @@ FRAGMENT_SIZES = (1, 125, 126, 127, 1300, 65535, 65536, 65537)
 _TEXT_UNIT = "wsspec κόσμε €ℵ 𝄞😀 * "
 
 
-def require_message_size(client: Client, size: int) -> None:
+def require_message_size(wsspec_client: Client, size: int) -> None:
     """Grade the case unsupported when the profile declares a smaller message size limit."""
-    limits = client.profile.limits
+    limits = wsspec_client.profile.limits
     if limits is not None and limits.max_message_size is not None and (
             size > limits.max_message_size):
         unsupported(f"limits.max_message_size ({limits.max_message_size}) is below "
@@ -59,9 +59,9 @@ def message_of(kind: str, size: int) -> str | bytes:
     autobahn="10.1.1",
     needs=("echo",),
 )
-async def test_auto_fragmented_message_is_echoed(client: Client) -> None:
-    require_message_size(client, 65536)
-    ws = await client.open()
+async def test_auto_fragmented_message_is_echoed(wsspec_client: Client) -> None:
+    require_message_size(wsspec_client, 65536)
+    ws = await wsspec_client.open()
     await ws.expect_echo("*" * 65536, fragment_size=1300)
     await ws.close()
 
@@ -77,10 +77,10 @@ async def test_auto_fragmented_message_is_echoed(client: Client) -> None:
     "delivered whole, and an echo server sends it back unchanged.",
     needs=("echo",),
 )
-async def test_fragment_size_is_irrelevant(client: Client, kind: str, fragment: int) -> None:
+async def test_fragment_size_is_irrelevant(wsspec_client: Client, kind: str, fragment: int) -> None:
     size = ONE_BYTE_MESSAGE_SIZE if fragment == 1 else MESSAGE_SIZE
-    require_message_size(client, size)
-    ws = await client.open()
+    require_message_size(wsspec_client, size)
+    ws = await wsspec_client.open()
     await ws.expect_echo(message_of(kind, size), fragment_size=fragment)
     await ws.close()
 
@@ -100,9 +100,9 @@ FRAGMENTS_AND_WRITES = ((125, 997), (1300, 997), (65536, 997), (1300, 65536))
     "echo server sends it back unchanged.",
     needs=("echo",),
 )
-async def test_fragments_across_writes(client: Client, fragment: int, write: int) -> None:
-    require_message_size(client, MESSAGE_SIZE)
-    ws = await client.open()
+async def test_fragments_across_writes(wsspec_client: Client, fragment: int, write: int) -> None:
+    require_message_size(wsspec_client, MESSAGE_SIZE)
+    ws = await wsspec_client.open()
     await ws.expect_echo(message_of("text", MESSAGE_SIZE), fragment_size=fragment,
                          chunks=(write,))
     await ws.close()

@@ -59,7 +59,7 @@ _PING = Frame(Opcode.PING, b"must not be answered")
 @pytest.mark.parametrize("variant", ["alone", "alone-with-payload", "mid-message"])
 @pytest.mark.parametrize("opcode", _OPCODES)
 @case(_ID, title=_TITLE, rfc=_RULE, requirement=_REQUIREMENT, autobahn=_autobahn)
-async def test_reserved_opcode_fails_connection(client: Client, opcode: int,
+async def test_reserved_opcode_fails_connection(wsspec_client: Client, opcode: int,
                                                 variant: str) -> None:
     if variant == "mid-message":
         # Control frames may come between fragments; a reserved one still fails it.
@@ -67,7 +67,7 @@ async def test_reserved_opcode_fails_connection(client: Client, opcode: int,
                   Frame(Opcode.CONTINUATION, b"world!"), _PING]
     else:
         frames = [Frame(opcode, VARIANTS[variant][0]), _PING]
-    ws = await client.open()
+    ws = await wsspec_client.open()
     await ws.send_frames(frames)
     await ws.expect_failure((1002,), rule="RFC6455 5.2, 7.1.7")
 
@@ -76,11 +76,11 @@ async def test_reserved_opcode_fails_connection(client: Client, opcode: int,
 @pytest.mark.parametrize("opcode", _OPCODES)
 @case(_ID, title=_TITLE, rfc=_RULE, requirement=_REQUIREMENT, autobahn=_autobahn,
       needs=("echo",))
-async def test_reserved_opcode_after_message_fails_connection(client: Client, opcode: int,
+async def test_reserved_opcode_after_message_fails_connection(wsspec_client: Client, opcode: int,
                                                               variant: str) -> None:
     payload, _, octets = VARIANTS[variant]
     frames = [Frame(Opcode.TEXT, HELLO), Frame(opcode, payload), _PING]
-    ws = await client.open()
+    ws = await wsspec_client.open()
     # octet by octet, writing stops once the server has closed (see Connection.send_piecewise)
     await (ws.send_piecewise(frames, octets=True) if octets else ws.send_frames(frames))
     await ws.expect_failure_after_echo(HELLO.decode(), (1002,), rule="RFC6455 5.2, 7.1.7")

@@ -44,8 +44,8 @@ FOREIGN = "https://wsspec-foreign.test"
 EVIL = "wsspec-evil.test"
 
 
-def allowed(client: Client) -> tuple[str, ...]:
-    origin = client.profile.origin
+def allowed(wsspec_client: Client) -> tuple[str, ...]:
+    origin = wsspec_client.profile.origin
     assert origin is not None
     return origin.allowed
 
@@ -88,9 +88,9 @@ LOOKALIKES: dict[str, tuple[str, Callable[[str], str]]] = {
 }
 
 
-def lookalike(client: Client, name: str) -> str:
+def lookalike(wsspec_client: Client, name: str) -> str:
     """The look-alike ``name`` of the first allowed origin (unsupported without one)."""
-    origins = allowed(client)
+    origins = allowed(wsspec_client)
     if not origins or not parts(origins[0])[1]:
         unsupported("the profile allows no origin with a host to imitate")
     made = LOOKALIKES[name][1](origins[0])
@@ -99,10 +99,15 @@ def lookalike(client: Client, name: str) -> str:
     return made
 
 
-async def expect_origin_refusal(client: Client, origin: str | None) -> None:
+async def expect_origin_refusal(wsspec_client: Client, origin: str | None) -> None:
     """Refused with 403 (another 4xx: non-strict), no 101, nothing after."""
-    await client.expect_refused(client.request(origin=origin), statuses=range(400, 500),
-                                rule=RULE, policy=True, preferred=(403,))
+    await wsspec_client.expect_refused(
+        wsspec_client.request(origin=origin),
+        statuses=range(400, 500),
+        rule=RULE,
+        policy=True,
+        preferred=(403,),
+    )
 
 
 @case(
@@ -113,14 +118,14 @@ async def expect_origin_refusal(client: Client, origin: str | None) -> None:
     "(RFC 6455 4.2.2 /origin/).",
     needs=("origin",),
 )
-async def test_allowed_origins_are_accepted(client: Client) -> None:
-    origins = allowed(client)
+async def test_allowed_origins_are_accepted(wsspec_client: Client) -> None:
+    origins = allowed(wsspec_client)
     if not origins:
         unsupported("the profile allows no origin")
     for origin in origins:
-        ws = await client.open(client.request(origin=origin))
+        ws = await wsspec_client.open(wsspec_client.request(origin=origin))
         await ws.close()
-    client.record.observe(f"101 for each of {', '.join(origins)}", "101 for each")
+    wsspec_client.record.observe(f"101 for each of {', '.join(origins)}", "101 for each")
 
 
 @pytest.mark.parametrize(("variant", "origin"), [("foreign", FOREIGN), ("null", "null")])
@@ -132,10 +137,10 @@ async def test_allowed_origins_are_accepted(client: Client) -> None:
     "{origin} (not allowed) with 403 Forbidden (RFC 6455 10.2, 4.2.2 /origin/).",
     needs=("origin",),
 )
-async def test_foreign_origin_is_refused(client: Client, variant: str, origin: str) -> None:
-    if origin.lower() in {o.lower() for o in allowed(client)}:
+async def test_foreign_origin_is_refused(wsspec_client: Client, variant: str, origin: str) -> None:
+    if origin.lower() in {o.lower() for o in allowed(wsspec_client)}:
         unsupported(f"the profile allows {origin}")
-    await expect_origin_refusal(client, origin)
+    await expect_origin_refusal(wsspec_client, origin)
 
 
 @pytest.mark.parametrize("variant", list(LOOKALIKES))
@@ -147,10 +152,10 @@ async def test_foreign_origin_is_refused(client: Client, variant: str, origin: s
     "origin is another origin and is refused with 403 Forbidden (RFC 6455 10.2).",
     needs=("origin",),
 )
-async def test_lookalike_origin_is_refused(client: Client, variant: str) -> None:
-    origin = lookalike(client, variant)
-    client.record.wirelog.event(f"Origin: {origin} ({LOOKALIKES[variant][0]})")
-    await expect_origin_refusal(client, origin)
+async def test_lookalike_origin_is_refused(wsspec_client: Client, variant: str) -> None:
+    origin = lookalike(wsspec_client, variant)
+    wsspec_client.record.wirelog.event(f"Origin: {origin} ({LOOKALIKES[variant][0]})")
+    await expect_origin_refusal(wsspec_client, origin)
 
 
 @pytest.mark.parametrize("variant", ["host", "scheme"])
@@ -163,27 +168,27 @@ async def test_lookalike_origin_is_refused(client: Client, variant: str) -> None
     "as browsers only send the lowercase serialisation (RFC 6454 6.2).",
     needs=("origin",),
 )
-async def test_origin_case(client: Client, variant: str) -> None:
-    origins = allowed(client)
+async def test_origin_case(wsspec_client: Client, variant: str) -> None:
+    origins = allowed(wsspec_client)
     if not origins or not parts(origins[0])[1]:
         unsupported("the profile allows no origin with a host")
     scheme, host, port = parts(origins[0])
     origin = (f"{scheme}://{host.upper()}{port}" if variant == "host"
               else f"{scheme.upper()}://{host}{port}")
-    _, result = await client.handshake(client.request(origin=origin))
+    _, result = await wsspec_client.handshake(wsspec_client.request(origin=origin))
     status = result.response.status if result.response else None
-    client.record.observe(f"101 for Origin: {origin}", result.describe())
+    wsspec_client.record.observe(f"101 for Origin: {origin}", result.describe())
     if status == 101:
         return
     if status is not None and 400 <= status < 500:
-        client.record.downgrade(
+        wsspec_client.record.downgrade(
             Verdict.INFORMATIONAL,
             f"refused: the server compares origins case-sensitively (browsers send "
             f"{origins[0].lower()}, so this is safe)",
         )
         return
     raise CaseFailed(f"101 for Origin: {origin}, or a 4xx refusal (RFC6454 4)",
-                     result.describe(), client.record.wirelog.tail())
+                     result.describe(), wsspec_client.record.wirelog.tail())
 
 
 @case(
@@ -194,12 +199,12 @@ async def test_origin_case(client: Client, variant: str) -> None:
     "accepted when the profile's allow_missing is true and refused with 403 otherwise.",
     needs=("origin",),
 )
-async def test_missing_origin(client: Client) -> None:
-    origin = client.profile.origin
+async def test_missing_origin(wsspec_client: Client) -> None:
+    origin = wsspec_client.profile.origin
     assert origin is not None
     if not origin.allow_missing:
-        await expect_origin_refusal(client, None)
+        await expect_origin_refusal(wsspec_client, None)
         return
-    ws = await client.open(client.request(origin=None))
-    client.record.observe("101 for a request without Origin (allow_missing = true)", "101")
+    ws = await wsspec_client.open(wsspec_client.request(origin=None))
+    wsspec_client.record.observe("101 for a request without Origin (allow_missing = true)", "101")
     await ws.close()

@@ -37,8 +37,8 @@ def ping_payload(size: int) -> bytes:
     "identical to the ping's.",
     autobahn="2.2",
 )
-async def test_ping_is_answered_with_pong(client: Client) -> None:
-    ws = await client.open()
+async def test_ping_is_answered_with_pong(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
     await ws.send_frame(Opcode.PING, b"Hello, wsspec")
     await ws.expect_pong(b"Hello, wsspec")
     await ws.close()
@@ -54,9 +54,9 @@ async def test_ping_is_answered_with_pong(client: Client) -> None:
     "octet by octet, sends a pong whose application data is the same {size} bytes (5.5.3).",
     autobahn=lambda size, writes: _AUTOBAHN_PING.get((size, writes)),
 )
-async def test_ping_payload_is_returned(client: Client, size: int, writes: str) -> None:
+async def test_ping_payload_is_returned(wsspec_client: Client, size: int, writes: str) -> None:
     payload = ping_payload(size)
-    ws = await client.open()
+    ws = await wsspec_client.open()
     await ws.send_frame(Opcode.PING, payload, chunks=(1,) if writes == "octets" else None)
     await ws.expect_pong(payload)
     await ws.close()
@@ -81,9 +81,9 @@ OVERSIZED_CONTROL = {
     "ping sent after it.",
     autobahn=lambda frame: "2.5" if frame == "ping-126" else None,
 )
-async def test_oversized_control_frame_fails_connection(client: Client, frame: str) -> None:
+async def test_oversized_control_frame_fails_connection(wsspec_client: Client, frame: str) -> None:
     opcode, size = OVERSIZED_CONTROL[frame]
-    ws = await client.open()
+    ws = await wsspec_client.open()
     await ws.send_frame(opcode, ping_payload(size))
     await ws.send_frame(Opcode.PING, b"must not be answered")
     await ws.expect_failure((1002,), rule="RFC6455 5.5")
@@ -106,8 +106,8 @@ UNSOLICITED_PONGS = {
     "nothing to it, and a ping sent afterwards gets exactly one pong, with the ping's payload.",
     autobahn=lambda pong: {"empty": "2.7", "text": "2.8"}.get(pong),
 )
-async def test_unsolicited_pong_is_ignored(client: Client, pong: str) -> None:
-    ws = await client.open()
+async def test_unsolicited_pong_is_ignored(wsspec_client: Client, pong: str) -> None:
+    ws = await wsspec_client.open()
     await ws.send_frame(Opcode.PONG, UNSOLICITED_PONGS[pong])
     await ws.send_frame(Opcode.PING, b"after the pong")
     await ws.expect_pong(b"after the pong")
@@ -122,8 +122,8 @@ async def test_unsolicited_pong_is_ignored(client: Client, pong: str) -> None:
     "alone, with a pong carrying the ping's payload, not the unsolicited pong's.",
     autobahn="2.9",
 )
-async def test_unsolicited_pong_then_ping(client: Client) -> None:
-    ws = await client.open()
+async def test_unsolicited_pong_then_ping(wsspec_client: Client) -> None:
+    ws = await wsspec_client.open()
     await ws.send_frames([Frame(Opcode.PONG, b"unsolicited pong payload"),
                            Frame(Opcode.PING, b"ping payload")])
     await ws.expect_pong(b"ping payload")
@@ -140,9 +140,9 @@ async def test_unsolicited_pong_then_ping(client: Client) -> None:
     "skip pings it had not answered yet, never the last.",
     autobahn=lambda writes: {"one-write": "2.10", "octets": "2.11"}.get(writes),
 )
-async def test_ten_pings_get_ten_pongs(client: Client, writes: str) -> None:
+async def test_ten_pings_get_ten_pongs(wsspec_client: Client, writes: str) -> None:
     pings = [Frame(Opcode.PING, f"payload-{i}".encode()) for i in range(10)]
-    ws = await client.open()
+    ws = await wsspec_client.open()
     if writes == "frame-wise":
         for ping in pings:
             await ws.send_frames([ping])
@@ -150,7 +150,7 @@ async def test_ten_pings_get_ten_pongs(client: Client, writes: str) -> None:
         await ws.send_frames(pings, chunks=(1,) if writes == "octets" else None)
     answered = await ws.expect_pongs([ping.payload for ping in pings])
     if len(answered) < len(pings):
-        client.record.downgrade(
+        wsspec_client.record.downgrade(
             Verdict.INFORMATIONAL,
             f"{len(answered)} of {len(pings)} pings answered; RFC 6455 5.5.3 lets a server "
             "answer only the most recent of the pings it had not answered yet",

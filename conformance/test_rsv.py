@@ -96,8 +96,8 @@ async def deliver(ws: Connection, frames: list[Frame], writes: str) -> None:
     autobahn=lambda bits, opcode, writes: _AUTOBAHN_RSV.get((bits, opcode, writes)),
     needs=("echo",),
 )
-async def test_reserved_bits_fail_connection(client: Client, bits: str, opcode: str,
+async def test_reserved_bits_fail_connection(wsspec_client: Client, bits: str, opcode: str,
                                              writes: str) -> None:
-    ws = await client.open()
+    ws = await wsspec_client.open()
     await deliver(ws, frames_with_rsv(bits, opcode), writes)
     await ws.expect_failure_after_echo(HELLO.decode(), (1002,), rule="RFC6455 5.2, 7.1.7")

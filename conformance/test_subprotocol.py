@@ -39,9 +39,9 @@ UNKNOWN = "x-wsspec-unknown"
 HEADER = "Sec-WebSocket-Protocol"
 
 
-def declared(client: Client) -> tuple[str, ...]:
+def declared(wsspec_client: Client) -> tuple[str, ...]:
     """The profile's subprotocols (cases needing ``subprotocols`` only run with some)."""
-    return client.profile.subprotocols
+    return wsspec_client.profile.subprotocols
 
 
 def in_headers(request: HandshakeRequest, groups: Sequence[Sequence[str]]) -> HandshakeRequest:
@@ -57,10 +57,10 @@ def in_headers(request: HandshakeRequest, groups: Sequence[Sequence[str]]) -> Ha
     return request
 
 
-async def selection(client: Client, request: HandshakeRequest) -> str | None:
+async def selection(wsspec_client: Client, request: HandshakeRequest) -> str | None:
     """Open with ``request`` (the 101 is checked as every 101 is) and return the
     selected subprotocol; the connection is closed."""
-    ws = await client.open(request)
+    ws = await wsspec_client.open(request)
     selected = ws.subprotocol
     await ws.close()
     return selected
@@ -73,14 +73,14 @@ async def selection(client: Client, request: HandshakeRequest) -> str | None:
     requirement="Without Sec-WebSocket-Protocol in the request the server selects no "
     "subprotocol: the 101 carries no Sec-WebSocket-Protocol (4.2.2 /subprotocol/).",
 )
-async def test_nothing_selected_without_offer(client: Client) -> None:
-    if client.profile.subprotocol_required:
+async def test_nothing_selected_without_offer(wsspec_client: Client) -> None:
+    if wsspec_client.profile.subprotocol_required:
         unsupported("the profile requires a subprotocol, so a request offering none is refused")
-    request = client.request(subprotocols=())
+    request = wsspec_client.request(subprotocols=())
     if request.get(HEADER):
         unsupported("credentials of the subprotocol scheme are offered in Sec-WebSocket-Protocol")
-    selected = await selection(client, request)
-    client.record.observe("no Sec-WebSocket-Protocol", f"{HEADER}: {selected or '(absent)'}")
+    selected = await selection(wsspec_client, request)
+    wsspec_client.record.observe("no Sec-WebSocket-Protocol", f"{HEADER}: {selected or '(absent)'}")
 
 
 ORDERS = ["declared", "reversed", "unknown-first"]
@@ -95,13 +95,13 @@ ORDERS = ["declared", "reversed", "unknown-first"]
     "exactly one of them in a single Sec-WebSocket-Protocol (4.2.2 /subprotocol/, 11.3.4).",
     needs=("subprotocols",),
 )
-async def test_one_offered_subprotocol_is_selected(client: Client, order: str) -> None:
-    offer = list(declared(client))
+async def test_one_offered_subprotocol_is_selected(wsspec_client: Client, order: str) -> None:
+    offer = list(declared(wsspec_client))
     if order == "reversed":
         offer.reverse()
     elif order == "unknown-first":
         offer.insert(0, UNKNOWN)
-    await expect_one_of(client, offer, [p for p in offer if p != UNKNOWN])
+    await expect_one_of(wsspec_client, offer, [p for p in offer if p != UNKNOWN])
 
 
 @case(
@@ -112,22 +112,22 @@ async def test_one_offered_subprotocol_is_selected(client: Client, order: str) -
     "(4.2.2 /subprotocol/; the profile declares the server speaks it).",
     needs=("subprotocols",),
 )
-async def test_each_subprotocol_alone_is_selected(client: Client) -> None:
-    for protocol in declared(client):
-        await expect_one_of(client, [protocol], [protocol])
-    client.record.observe("each declared subprotocol selected when offered alone",
-                          f"{', '.join(declared(client))} each selected")
+async def test_each_subprotocol_alone_is_selected(wsspec_client: Client) -> None:
+    for protocol in declared(wsspec_client):
+        await expect_one_of(wsspec_client, [protocol], [protocol])
+    wsspec_client.record.observe("each declared subprotocol selected when offered alone",
+                          f"{', '.join(declared(wsspec_client))} each selected")
 
 
-async def expect_one_of(client: Client, offer: list[str], spoken: list[str]) -> None:
+async def expect_one_of(wsspec_client: Client, offer: list[str], spoken: list[str]) -> None:
     """Offered ``offer``, the server selects one of ``spoken``."""
-    selected = await selection(client, client.request(subprotocols=offer))
+    selected = await selection(wsspec_client, wsspec_client.request(subprotocols=offer))
     expected = (f"one of {', '.join(spoken)} selected when offered {', '.join(offer)} "
                 "(RFC6455 4.2.2; the profile declares them)")
-    client.record.observe(expected, f"{HEADER}: {selected or '(absent)'}")
+    wsspec_client.record.observe(expected, f"{HEADER}: {selected or '(absent)'}")
     if selected not in spoken:
         raise CaseFailed(expected, f"{HEADER}: {selected or '(absent)'}",
-                         client.record.wirelog.tail())
+                         wsspec_client.record.wirelog.tail())
 
 
 LAYOUTS: dict[str, Callable[[list[str]], list[list[str]]]] = {
@@ -145,17 +145,19 @@ LAYOUTS: dict[str, Callable[[list[str]], list[list[str]]]] = {
     "an offer split across them ({layout}) gets the same selection as in one header.",
     needs=("subprotocols",),
 )
-async def test_split_offer_is_read_whole(client: Client, layout: str) -> None:
-    groups = LAYOUTS[layout](list(declared(client)))
+async def test_split_offer_is_read_whole(wsspec_client: Client, layout: str) -> None:
+    groups = LAYOUTS[layout](list(declared(wsspec_client)))
     offer = [value for group in groups for value in group]
-    whole = await selection(client, client.request(subprotocols=offer))
-    split = await selection(client, in_headers(client.request(subprotocols=offer), groups))
+    whole = await selection(wsspec_client, wsspec_client.request(subprotocols=offer))
+    split = await selection(
+        wsspec_client, in_headers(wsspec_client.request(subprotocols=offer), groups)
+    )
     expected = (f"the selection made for one header ({whole or 'none'}) when the offer "
                 f"is split across {len(groups)} headers (RFC6455 11.3.4)")
-    client.record.observe(expected, f"{HEADER}: {split or '(absent)'}")
+    wsspec_client.record.observe(expected, f"{HEADER}: {split or '(absent)'}")
     if split != whole:
         raise CaseFailed(expected, f"{HEADER}: {split or '(absent)'}",
-                         client.record.wirelog.tail())
+                         wsspec_client.record.wirelog.tail())
 
 
 @pytest.mark.parametrize(("variant", "offer"), [("none", ()), ("unknown", (UNKNOWN,))])
@@ -167,10 +169,10 @@ async def test_split_offer_is_read_whole(client: Client, layout: str) -> None:
     "handshake offering {variant} of its subprotocols with a 4xx before the upgrade.",
     needs=("subprotocols",),
 )
-async def test_missing_required_subprotocol_is_refused(client: Client, variant: str,
+async def test_missing_required_subprotocol_is_refused(wsspec_client: Client, variant: str,
                                                        offer: tuple[str, ...]) -> None:
-    if not client.profile.subprotocol_required:
+    if not wsspec_client.profile.subprotocol_required:
         unsupported("the profile does not require a subprotocol")
-    await client.expect_refused(
-        client.request(subprotocols=offer), statuses=range(400, 500), policy=True,
+    await wsspec_client.expect_refused(
+        wsspec_client.request(subprotocols=offer), statuses=range(400, 500), policy=True,
         rule="RFC6455 4.2.2 /subprotocol/; profile subprotocol_required")

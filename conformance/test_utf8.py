@@ -75,8 +75,8 @@ def autobahn_of(table: dict[str, str]) -> Callable[..., str | None]:
     ("empty-fragments", [b"", b"", b""]),
     ("empty-first-and-last", [b"", b"middle frame payload", b""]),
 ])
-async def test_empty_text(client: Client, variant: str, fragments: list[bytes]) -> None:
-    ws = await client.open()
+async def test_empty_text(wsspec_client: Client, variant: str, fragments: list[bytes]) -> None:
+    ws = await wsspec_client.open()
     await send_text_fragments(ws, fragments)
     await ws.expect_message(b"".join(fragments), opcode=TEXT, rule="RFC6455 5.6")
     await ws.close()
@@ -99,9 +99,9 @@ async def test_empty_text(client: Client, variant: str, fragments: list[bytes]) 
     ("bytewise", every_byte(HELLO)),
     ("kosme-bytewise", every_byte(KOSME)),
 ])
-async def test_valid_fragmented_text(client: Client, variant: str,
+async def test_valid_fragmented_text(wsspec_client: Client, variant: str,
                                      fragments: list[bytes]) -> None:
-    ws = await client.open()
+    ws = await wsspec_client.open()
     await send_text_fragments(ws, fragments)
     await ws.expect_message(b"".join(fragments), opcode=TEXT, rule="RFC6455 5.6")
     await ws.close()
@@ -125,9 +125,9 @@ SURROGATE_INSIDE = KOSME + b"\xed\xa0\x80" + b"edited"
     ("one-frame", [SURROGATE_INSIDE]),
     ("bytewise", every_byte(SURROGATE_INSIDE)),
 ])
-async def test_invalid_fragmented_text(client: Client, variant: str,
+async def test_invalid_fragmented_text(wsspec_client: Client, variant: str,
                                        fragments: list[bytes]) -> None:
-    ws = await client.open()
+    ws = await wsspec_client.open()
     await send_text_fragments(ws, fragments)
     await ws.expect_failure((1007,), rule="RFC6455 8.1")
 
@@ -186,15 +186,15 @@ async def send_parts_as_chops(ws: Connection, first: bytes, second: bytes, rest:
                           "chops": "6.4.3", "chops-cut-at-invalid-byte": "6.4.4"}),
 )
 @pytest.mark.parametrize(("variant", "sending", "cuts"), FAIL_FAST)
-async def test_invalid_text_fails_fast(client: Client, variant: str, sending: str,
+async def test_invalid_text_fails_fast(wsspec_client: Client, variant: str, sending: str,
                                        cuts: tuple[int, int]) -> None:
     first, second, rest = split_at(BEYOND_UNICODE_INSIDE, *cuts)
-    ws = await client.open()
+    ws = await wsspec_client.open()
     if sending == "frames":
-        send_rest = await send_parts_as_frames(ws, first, second, rest, client.timeout)
+        send_rest = await send_parts_as_frames(ws, first, second, rest, wsspec_client.timeout)
     else:
         send_rest = await send_parts_as_chops(ws, first, second, rest,
-                                              min(FAIL_FAST_WAIT, client.timeout))
+                                              min(FAIL_FAST_WAIT, wsspec_client.timeout))
     if send_rest is None:
         return
     ws.record.downgrade(
@@ -229,8 +229,10 @@ def _autobahn_row(row: Utf8Sequence, mode: str) -> str | None:
 )
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("row", VALID)
-async def test_valid_sequence_is_echoed(client: Client, row: Utf8Sequence, mode: str) -> None:
-    ws = await client.open()
+async def test_valid_sequence_is_echoed(
+    wsspec_client: Client, row: Utf8Sequence, mode: str
+) -> None:
+    ws = await wsspec_client.open()
     await ws.send_message(row.payload, opcode=TEXT, fragment_size=1 if mode == "bytewise" else None)
     await ws.expect_message(row.payload, opcode=TEXT, rule="RFC6455 5.6")
     await ws.close()
@@ -246,7 +248,7 @@ async def test_valid_sequence_is_echoed(client: Client, row: Utf8Sequence, mode:
 )
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("row", INVALID)
-async def test_invalid_sequence_fails(client: Client, row: Utf8Sequence, mode: str) -> None:
-    ws = await client.open()
+async def test_invalid_sequence_fails(wsspec_client: Client, row: Utf8Sequence, mode: str) -> None:
+    ws = await wsspec_client.open()
     await ws.send_message(row.payload, opcode=TEXT, fragment_size=1 if mode == "bytewise" else None)
     await ws.expect_failure((1007,), rule="RFC6455 8.1")

@@ -89,15 +89,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="do not write; exit 1 when the file differs from the cases")
     options = parser.parse_args(argv)
-    text = render(collect_cases())
-    if options.check:
-        current = options.output.read_text() if options.output.exists() else ""
+    current = options.output.read_text() if options.output.exists() else ""
+    return write_or_check(options.output, current, render(collect_cases()),
+                          check=options.check, command="python -m wsspec.casedocs")
+
+
+def write_or_check(output: Path, current: str, text: str, *, check: bool, command: str) -> int:
+    """Write a generated page (exit status 0), or with ``check`` only compare it: 1, with
+    one line naming ``command``, when the page on disk differs from ``text``."""
+    if check:
         if current != text:
-            print(f"{options.output} is stale: run python -m wsspec.casedocs {options.output}",
-                  file=sys.stderr)
+            print(f"{output} is stale: run {command} {output}", file=sys.stderr)
             return 1
         return 0
-    options.output.write_text(text)
+    output.write_text(text)
     return 0
 
 

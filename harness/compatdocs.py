@@ -35,7 +35,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-from wsspec.casedocs import collect_cases
+from wsspec.casedocs import collect_cases, write_or_check
 from wsspec.cases import SECTIONS, CaseInfo
 from wsspec.profile import TargetProfile, parse_profile
 from wsspec.verdicts import Verdict
@@ -154,14 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     servers = sorted((load_server(f) for f in files), key=lambda s: s.name)
     current = options.output.read_text()
     text = rewrite(current, render(servers, collect_cases()), options.output)
-    if options.check:
-        if current != text:
-            print(f"{options.output} is stale: run python -m wsspec.compatdocs {options.output}",
-                  file=sys.stderr)
-            return 1
-        return 0
-    options.output.write_text(text)
-    return 0
+    return write_or_check(options.output, current, text, check=options.check,
+                          command="python -m wsspec.compatdocs")
 
 
 if __name__ == "__main__":  # pragma: no cover

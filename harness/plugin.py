@@ -5,9 +5,9 @@ environment where wsspec is installed; it stays out of a user's own run. The
 installed ``wsspec.conformance`` cases are collected only when a target option
 (``--target``, ``--target-cmd`` or a profile with a ``url``) is given, and with
 one a run that names no paths runs the cases from any directory. Every hook
-acts on the cases' items alone; the only session-wide fixture is
-``wsspec_target``, and the cases' own short-named fixtures
-(:mod:`wsspec.case_fixtures`) are visible to the cases only. Section markers
+acts on the cases' items alone; its fixtures, ``wsspec_target`` and
+``wsspec_client``, carry the ``wsspec_`` prefix, so they neither hide nor are
+hidden by another plugin's (pytest-django's ``client``). Section markers
 are registered when a target is named or the cases are collected. Importing
 this module costs pytest next to nothing: the engine is imported when a case
 runs (see ``benchmarks/plugin_import.py``).
@@ -39,7 +39,7 @@ from wsspec.settings import REFERENCE, Settings, SettingsError, read_settings
 if TYPE_CHECKING:
     # The DSL pulls in the whole protocol core and the drivers; a
     # plain pytest run that never names a target should not pay for them.
-    from wsspec.dsl import ConcurrentObservations, Target
+    from wsspec.dsl import Client, ConcurrentObservations, Target
     from wsspec.reporting.baseline import Baseline, Judgement
     from wsspec.verdicts import CaseFailed, HarnessError
 
@@ -171,10 +171,6 @@ class _CaseModule(pytest.Module):
     ``conformance.test_rsv``, a second top-level name beside ``wsspec``. Importing
     it as ``wsspec.conformance.test_rsv`` keeps one module object and one name,
     wherever the package was installed from.
-
-    The fixtures of :mod:`wsspec.case_fixtures` are parsed onto the cases'
-    package: visible to its cases alone, and there ahead of any plugin's
-    fixture of the same name.
     """
 
     def _getobj(self) -> Any:
@@ -185,28 +181,6 @@ class _CaseModule(pytest.Module):
         except Exception as exc:
             raise self.CollectError(f"wsspec: cannot import the cases of {name}: "
                                     f"{type(exc).__name__}: {exc}") from exc
-
-    def collect(self) -> Any:
-        _parse_case_fixtures(self.parent)
-        return super().collect()
-
-
-_FIXTURES_KEY = pytest.StashKey[bool]()
-
-
-def _parse_case_fixtures(package: Any) -> None:
-    """The fixtures of :mod:`wsspec.case_fixtures`, once, on the node holding the case
-    modules (pytest parses a holder object once per session)."""
-    if package.stash.get(_FIXTURES_KEY, False):
-        return
-    package.stash[_FIXTURES_KEY] = True
-    from wsspec import case_fixtures
-
-    manager = package.session._fixturemanager
-    if "holder" in inspect.signature(manager.parsefactories).parameters:
-        manager.parsefactories(holder=case_fixtures, node=package)  # pytest >= 9.1
-    else:
-        manager.parsefactories(case_fixtures, package.nodeid)
 
 
 def pytest_pycollect_makemodule(module_path: Path, parent: Any) -> pytest.Module | None:
@@ -294,6 +268,19 @@ def wsspec_target(request: pytest.FixtureRequest) -> Generator[Target, None, Non
             running.stop()
 
 
+@pytest.fixture
+def wsspec_client(request: pytest.FixtureRequest, wsspec_target: Target) -> Client:
+    """A conversation client for one case; its connections close after the case."""
+    from wsspec.dsl import Client
+    from wsspec.verdicts import CaseRecord
+
+    record = request.node.stash.get(RECORD_KEY, None)
+    if record is None:
+        record = CaseRecord(request.node.nodeid, "misc", request.node.name, "", "", None)
+        request.node.stash[RECORD_KEY] = record
+    return Client(wsspec_target, record)
+
+
 # -- running --------------------------------------------------------------------
 
 
@@ -323,7 +310,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     settings = pyfuncitem.config.stash[SETTINGS_KEY]
     names = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
-    client_obj = kwargs.get("client")
+    client_obj = kwargs.get("wsspec_client")
     # Each wait is bounded by --case-timeout; this outer bound catches a case
     # that chains many waits against a target that answers just in time.
     budget = settings.case_timeout * 12

@@ -35,7 +35,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     # The options, their validation and the run's state are the plugin's; so is the fuzz
     # section's pytest glue, which reads the run's options and the case's record.
     "plugin": ("wsspec.plugin", "wsspec.options", "wsspec.settings", "wsspec.runstate",
-               "wsspec.case_fixtures", "wsspec.casedocs", "wsspec.compatdocs",
+               "wsspec.casedocs", "wsspec.compatdocs",
                "wsspec.fuzz.case",
                "wsspec.grading"),
     "cli": ("wsspec.cli", "wsspec.__main__"),
