@@ -329,7 +329,10 @@ async def exchange(wsspec_client: Client, raw: bytes, *, method: str = "GET",
         data = await driver.receive(remaining)
         if data is not None:
             answer.take(data)
-    return answer.finish()
+    out = answer.finish()
+    if out.response is None or out.response.status != 101:
+        wsspec_client.note_refusal(out.describe())
+    return out
 
 
 def bytes_after_response(data: bytes, method: str, eof: bool) -> bytes:

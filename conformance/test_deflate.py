@@ -43,6 +43,7 @@ from collections.abc import Callable
 import pytest
 from wsspec.cases import case
 from wsspec.dsl import Client, Connection
+from wsspec.failure_shapes import Level
 from wsspec.protocol.close import CloseInfo, encode_close_payload
 from wsspec.protocol.deflate import (
     CompressVariant,
@@ -759,6 +760,8 @@ async def test_invalid_compressed_data(wsspec_client: Client, name: str) -> None
 
 #: the inflating speed a server is given, beyond the case timeout, to refuse a bomb.
 INFLATE_RATE = 16 * 2**20  # bytes per second
+#: the rule a message inflating past the declared limit breaks.
+LIMIT_RULE = "RFC6455 10.4, 7.4.1; profile [limits]"
 
 
 def _limit(wsspec_client: Client) -> int:
@@ -782,7 +785,7 @@ async def test_bomb_one_frame(wsspec_client: Client) -> None:
                                required=True)
     await ws.send_frame(BINARY, bomb(2 * limit), rsv1=True)
     await ws.expect_failure((1009,), timeout=wsspec_client.timeout + 2 * limit / INFLATE_RATE,
-                            rule="RFC6455 10.4, 7.4.1")
+                            rule=LIMIT_RULE, level=Level.POLICY)
 
 
 @case(
@@ -804,13 +807,14 @@ async def test_bomb_fragmented(wsspec_client: Client) -> None:
     ws, _ = await open_deflate(wsspec_client, [DeflateOffer(client_no_context_takeover=True)],
                                required=True)
     await ws.send_frame(BINARY, payload[:cut], fin=False, rsv1=True)
-    ended = await ws.poll_failure(wsspec_client.timeout, (1009,), rule="RFC6455 10.4, 7.4.1")
+    ended = await ws.poll_failure(wsspec_client.timeout, (1009,), rule=LIMIT_RULE,
+                                  level=Level.POLICY)
     if ended is not None:
         return
     await ws.send_frame(CONTINUATION, payload[cut:])
     # The server may now inflate the whole message before it answers.
     wait = wsspec_client.timeout + 2 * limit / INFLATE_RATE
-    ended = await ws.expect_failure((1009,), timeout=wait, rule="RFC6455 10.4, 7.4.1")
+    ended = await ws.expect_failure((1009,), timeout=wait, rule=LIMIT_RULE, level=Level.POLICY)
     wsspec_client.record.downgrade(
         Verdict.NON_STRICT,
         f"refused only once the whole message had arrived, though its first fragment "
@@ -836,7 +840,7 @@ async def test_bomb_corrupt_tail(wsspec_client: Client) -> None:
     await ws.send_frame(BINARY, bomb(2 * limit) + b"\x12\x34\x56\x78", rsv1=True)
     wait = wsspec_client.timeout + 2 * limit / INFLATE_RATE
     ended = await ws.expect_failure((1009, 1002, 1007), timeout=wait,
-                                    rule="RFC6455 10.4, 7.4.1")
+                                    rule=LIMIT_RULE, level=Level.POLICY)
     if isinstance(ended, CloseInfo) and ended.code != 1009:
         wsspec_client.record.downgrade(
             Verdict.NON_STRICT,

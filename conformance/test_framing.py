@@ -17,6 +17,7 @@ import pytest
 from wsspec.cases import case
 from wsspec.driver.base import StreamEnd
 from wsspec.dsl import Client, describe_event
+from wsspec.failure_shapes import Level
 from wsspec.protocol.close import encode_close_payload, parse_close_payload
 from wsspec.protocol.frames import Frame, LengthForm, Opcode
 from wsspec.protocol.messages import Message
@@ -142,7 +143,7 @@ async def test_unmasked_frame_fails_connection(wsspec_client: Client, frame: str
     ws = await wsspec_client.open()
     await ws.send_frame(opcode, payload, masked=False)
     await ws.send_frame(Opcode.PING, b"must not be answered")
-    await ws.expect_failure((1002,), rule="RFC6455 5.1")
+    await ws.expect_failure((1002,), rule="RFC6455 5.1", level=Level.MUST_CLOSE)
 
 
 #: 64-bit length fields with the most significant bit set, and the bytes sent after them.

@@ -122,6 +122,12 @@ def fail(expected: str, observed: str) -> NoReturn:
     raise CaseFailed(expected, observed)
 
 
+class CaseSettled(Exception):
+    """The case's verdict is settled before its end (already recorded on its
+    :class:`CaseRecord`, e.g. ``informational`` for a refusal the RFC leaves to
+    the server); the rest of the case is not run."""
+
+
 class CaseUnsupported(pytest.skip.Exception):  # type: ignore[misc,name-defined]
     """The suite's own skip: the target lacks what the case needs. The only skip graded
     ``unsupported``; any other skip of a case (another plugin's, a missing dependency) is

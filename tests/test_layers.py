@@ -24,7 +24,7 @@ HARNESS = Path(__file__).resolve().parent.parent / "harness"
 #: match wins; the bare package name ``wsspec`` holds only its ``__init__``).
 LAYERS: dict[str, tuple[str, ...]] = {
     "protocol": ("wsspec.protocol",),
-    "records": ("wsspec.wirelog", "wsspec.verdicts"),
+    "records": ("wsspec.wirelog", "wsspec.verdicts", "wsspec.failure_shapes"),
     "settings": ("wsspec", "wsspec.profile", "wsspec.credentials", "wsspec.tokens",
                  "wsspec.launcher"),
     "driver": ("wsspec.driver",),

@@ -9,6 +9,7 @@ is, a subprotocol when one is required. :meth:`Client.open` hands back a
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from wsspec.driver.base import ConnectFailed, Driver, StreamEnd, TLSOptions
 from wsspec.dsl.connection import Connection
 from wsspec.dsl.render import describe_statuses
 from wsspec.profile import TargetAddress, TargetProfile
+from wsspec.protocol.close import encode_close_payload
 from wsspec.protocol.deflate import (
     DeflateOffer,
     DeflateParams,
@@ -26,6 +28,7 @@ from wsspec.protocol.deflate import (
     check_deflate_response,
 )
 from wsspec.protocol.errors import HandshakeViolation
+from wsspec.protocol.frames import Opcode, encode_frame
 from wsspec.protocol.handshake import (
     BODY_GRACE,
     HandshakeRequest,
@@ -96,6 +99,9 @@ class Client:
         self.target = target
         self.record = record
         self._drivers: list[Driver] = []
+        #: handshakes of the case that were not accepted, for :meth:`check_refusals`
+        self._refusals: list[str] = []
+        self._checking = False
 
     @property
     def profile(self) -> TargetProfile:
@@ -104,6 +110,10 @@ class Client:
     @property
     def timeout(self) -> float:
         return self.target.timeout
+
+    @property
+    def url(self) -> str:
+        return self.target.url
 
     # -- building requests -------------------------------------------------
 
@@ -170,6 +180,29 @@ class Client:
         timeout: float | None = None,
     ) -> tuple[Driver, HandshakeResult]:
         """Send an opening handshake (any bytes) and read the response."""
+        driver, result = await self._exchange(request, chunks=chunks, pause=pause,
+                                              driver=driver, timeout=timeout)
+        response = result.response
+        if not result.timed_out and (response is None or response.status != 101):
+            self.note_refusal(result.describe())
+        return driver, result
+
+    def note_refusal(self, description: str) -> None:
+        """Note a handshake of the case that was not accepted (for a case reading
+        the answer its own way), so :meth:`check_refusals` runs after the case."""
+        if not self._checking:
+            self._refusals.append(description)
+
+    async def _exchange(
+        self,
+        request: HandshakeRequest | bytes | None = None,
+        *,
+        chunks: Sequence[int] | None = None,
+        pause: float = 0.0,
+        driver: Driver | None = None,
+        timeout: float | None = None,
+    ) -> tuple[Driver, HandshakeResult]:
+        """The exchange of :meth:`handshake`, without noting refusals."""
         if request is None:
             request = self.request()
         raw = request if isinstance(request, bytes) else request.encode()
@@ -328,6 +361,34 @@ class Client:
                 f"the refusal shows the server's internals ({internals.group(0)[:40]!r}; CWE-209)",
             )
         return result
+
+    async def check_refusals(self) -> None:
+        """The sibling check of a case that saw a handshake refused and did not
+        fail: a valid opening handshake, sent right after, must be accepted. A
+        target that refuses that too refuses everything, and its refusal says
+        nothing about the request the case sent: :class:`HarnessError` (``error``)."""
+        if not self._refusals:
+            return
+        refusal, self._refusals = self._refusals[0], []
+        self._checking = True
+        try:
+            driver, result = await self.handshake(self.request())
+        finally:
+            self._checking = False
+        response = result.response
+        accepted = response is not None and response.status == 101
+        if accepted and result.end is None:
+            close = encode_frame(Opcode.CLOSE, encode_close_payload(1000), mask_key=os.urandom(4))
+            await driver.send(close, timeout=self.timeout)
+        await driver.aclose()
+        self._drivers.remove(driver)
+        if accepted:
+            return
+        raise HarnessError(
+            f"the target answered {refusal} to the case's request, but also "
+            f"{result.describe()} to a valid opening handshake sent right after: a refusal "
+            "cannot be told apart from refusing everything (check the URL, the path and the "
+            "profile's credentials)")
 
     async def _check_aborted(self, driver: Driver, result: HandshakeResult,
                              expected: str) -> None:

@@ -5,7 +5,17 @@ Every byte the server sends goes through the strict sans-IO
 frames, sets RSV bits, writes non-minimal lengths, sends invalid UTF-8 or a
 1005/1006/1015 close code fails whichever case it happens in. Pings the
 server sends on its own (a heartbeat) are answered and never seen by the
-case, unless the case turns ``auto_pong`` off.
+case, unless the case turns ``auto_pong`` off. Pongs that answer no ping the
+client sent are unsolicited (RFC 6455 5.5.3 allows them) and skipped too.
+
+Before a case's first write on a connection, the connection proves that the
+server is processing it: a ping that the server must answer (RFC 6455 5.5.2).
+A server that drops every connection after its 101 thus fails the case there,
+instead of passing every case that expects the connection to be failed.
+
+When a case expects the server to end the connection, the way it ends is
+graded by :mod:`wsspec.failure_shapes`, at the level the case's rule asks for
+the end.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from wsspec.driver.base import Driver, DriverError, StreamEnd
+from wsspec.dsl.pings import PingTracker
 from wsspec.dsl.render import (
     describe_close,
     describe_codes,
@@ -22,20 +33,31 @@ from wsspec.dsl.render import (
     describe_event,
     describe_message,
 )
+from wsspec.failure_shapes import Level, Shape, reason_for, verdict_for
+from wsspec.profile import TargetProfile
 from wsspec.protocol.close import CloseInfo, encode_close_payload, parse_close_payload
 from wsspec.protocol.deflate import DeflateParams, Deflater, Inflater
 from wsspec.protocol.errors import ProtocolViolation
 from wsspec.protocol.frames import Frame, LengthForm, Opcode, encode_frame
 from wsspec.protocol.handshake import HandshakeResponse
 from wsspec.protocol.messages import Message, Receiver
-from wsspec.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
+from wsspec.verdicts import CaseFailed, CaseRecord, CaseSettled, HarnessError, Verdict
 from wsspec.wirelog import WireLog, frame_entry
 
-__all__ = ["MAX_FRAME", "MAX_MESSAGE", "CaseSide", "Connection"]
+__all__ = ["LIMIT_CODES", "LIVENESS_PING", "MAX_FRAME", "MAX_MESSAGE", "CaseSide", "Connection"]
 
 #: caps on what the suite buffers from a target, whatever it sends.
 MAX_FRAME = 64 * 2**20
 MAX_MESSAGE = 64 * 2**20
+#: the payload of the ping that shows the server processes a connection.
+LIVENESS_PING = b"wsspec: processing?"
+#: close codes a server may refuse a message with under a limit of its own:
+#: message too big, or a policy such as a cap on fragments (RFC 6455 7.4.1, 10.4).
+LIMIT_CODES = (1009, 1008)
+#: unsolicited pongs remembered per connection, for failure messages.
+_KEPT_PONGS = 8
+#: targets (by URL) seen not answering the liveness ping: not waited for again.
+_UNANSWERED: set[str] = set()
 
 
 class CaseSide(Protocol):
@@ -48,6 +70,12 @@ class CaseSide(Protocol):
     @property
     def timeout(self) -> float: ...
 
+    @property
+    def profile(self) -> TargetProfile: ...
+
+    @property
+    def url(self) -> str: ...
+
 
 class Connection:
     """One open WebSocket connection, seen from the client side of a case."""
@@ -59,6 +87,8 @@ class Connection:
         self.response = response
         self.deflate = deflate
         self.auto_pong = True
+        #: prove the server processes the connection before the case's first write
+        self.check_liveness = True
         self.close_sent = False
         self.close_received: CloseInfo | None = None
         self.end: StreamEnd | None = None
@@ -78,6 +108,12 @@ class Connection:
         # 6455 5.5.3 MAY).
         self._unsent = 0
         self._held_pong: bytes | None = None
+        self._pings = PingTracker()
+        self._alive = False
+        self._probing = False
+        #: the server has answered on this connection (a pong, a message)
+        self.processing_shown = False
+        self.unsolicited_pongs: list[bytes] = []
 
     @property
     def record(self) -> CaseRecord:
@@ -99,6 +135,10 @@ class Connection:
     async def send_raw(self, data: bytes, *, chunks: Sequence[int] | None = None,
                        pause: float = 0.0) -> StreamEnd | None:
         """Write bytes as they are (for frames no encoder would produce)."""
+        if not self._alive and self.check_liveness and self.close_received is None \
+                and self.end is None:
+            await self._prove_alive()
+        self._pings.feed(data)
         try:
             end = await self.driver.send(data, chunks=chunks, pause=pause,
                                          timeout=self.client.timeout)
@@ -172,6 +212,51 @@ class Connection:
                 Frame(frame_opcode, piece, fin=last, rsv1=rsv1, masked=True, mask_key=key)))
         return await self.send_raw(bytes(wire), chunks=chunks, pause=pause)
 
+    async def _prove_alive(self) -> None:
+        """Ping before the case's first write and wait for the pong (RFC 6455
+        5.5.2 MUST answer), so that what the server does with the case's bytes
+        shows a server that was processing this connection. A connection that
+        ends first fails the case. A target seen not answering this ping is not
+        waited for again (its pong, should it come, still counts), and without
+        a pong the way it ends a connection is graded with nothing shown about
+        its processing (:meth:`expect_failure`). Other events stay queued."""
+        self._alive = True
+        unsent, self._unsent = self._unsent, 0
+        self.wirelog.event("before the case's first frame: a ping the server must answer")
+        await self.send_frame(Opcode.PING, LIVENESS_PING)
+        self._unsent = unsent
+        if self.client.url in _UNANSWERED:
+            return
+        wait = self.client.timeout
+        deadline = self.driver.clock() + wait
+        held: list[Frame | Message] = []
+        while not self.processing_shown:
+            self._probing = True
+            try:
+                event = await self.next_event(max(0.0, deadline - self.driver.clock()))
+            finally:
+                self._probing = False
+            if self.processing_shown:
+                if isinstance(event, Message):
+                    held.append(event)
+                break
+            if event is None:
+                _UNANSWERED.add(self.client.url)
+                self.wirelog.event(f"no pong within {wait:g} s: the server's processing of "
+                                   "this connection is not shown")
+                break
+            if isinstance(event, StreamEnd) or event.opcode == Opcode.CLOSE:
+                if isinstance(event, Frame):
+                    held.append(event)
+                raise self._fail(
+                    "a working connection before the case's frames: a pong for the ping sent "
+                    "right after the opening handshake (RFC6455 5.5.2)",
+                    f"{describe_event(event, wait)}, before any frame of the case was sent: "
+                    "the server was not processing the connection",
+                )
+            held.append(event)
+        self._pending[:0] = held
+
     async def send_close(self, code: int | None = 1000, reason: str | bytes = b"") -> None:
         """Send a close frame (any code, even an invalid one, and any reason)."""
         await self.send_frame(Opcode.CLOSE, encode_close_payload(code, reason))
@@ -205,6 +290,7 @@ class Connection:
             while self._pending:
                 event = self._pending.pop(0)
                 if isinstance(event, Message):
+                    self.processing_shown = True
                     return event
                 if event.opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION):
                     continue
@@ -219,6 +305,17 @@ class Connection:
                             self._held_pong = event.payload
                         else:
                             await self.send_frame(Opcode.PONG, event.payload)
+                    continue
+                if event.opcode == Opcode.PONG and event.payload == LIVENESS_PING \
+                        and self._pings.answer(event.payload):
+                    self.processing_shown = True
+                    if self._probing:
+                        return event
+                    continue
+                if event.opcode == Opcode.PONG and not self._pings.answer(event.payload):
+                    # unsolicited (RFC 6455 5.5.3): a heartbeat, not an answer
+                    self.unsolicited_pongs = [*self.unsolicited_pongs, event.payload][
+                        -_KEPT_PONGS:]
                     continue
                 if event.opcode == Opcode.CLOSE:
                     self.close_received = parse_close_payload(event.payload)
@@ -247,6 +344,7 @@ class Connection:
         expected = f"{describe_message(Message(Opcode(opcode), payload, 1))} echoed ({rule})"
         event = await self.next_event(wait)
         if not isinstance(event, Message):
+            await self._settle_if_own_limit(event, expected)
             raise self._fail(expected, describe_event(event, wait))
         if event.opcode != opcode or event.data != payload:
             observed = describe_message(event)
@@ -254,6 +352,30 @@ class Connection:
                 observed += describe_difference(payload, event.data)
             raise self._fail(expected, observed)
         return event
+
+    async def _settle_if_own_limit(self, event: Frame | StreamEnd | None, expected: str) -> None:
+        """A message refused with 1009 or 1008 where the profile declares no size
+        limit: RFC 6455 10.4 lets a server protect itself with limits of its own,
+        so the refusal is graded as a MAY (:mod:`wsspec.failure_shapes`), the
+        closing handshake completed, and the case ends there (:class:`CaseSettled`)."""
+        limits = self.client.profile.limits
+        if limits is not None and limits.max_message_size is not None:
+            return
+        if not (isinstance(event, Frame) and event.opcode == Opcode.CLOSE):
+            return
+        info = parse_close_payload(event.payload)
+        if info.code not in LIMIT_CODES:
+            return
+        if not self.close_sent:
+            await self.send_close(info.code)
+        await self.expect_tcp_close()
+        self.record.observe(expected, f"refused with close frame {describe_close(info)}")
+        self.record.downgrade(
+            verdict_for(Level.MAY, Shape.EXPECTED_CODE),
+            "the server enforces a limit of its own that the profile does not declare "
+            "(RFC6455 10.4 allows one)",
+        )
+        raise CaseSettled("refused under a limit the profile does not declare")
 
     async def expect_echo(self, data: str | bytes, **send: object) -> Message:
         """Send ``data`` as a message and expect it back unchanged."""
@@ -266,10 +388,17 @@ class Connection:
         expected = f"pong with the ping's payload {payload[:32]!r} (RFC6455 5.5.3)"
         event = await self.next_event(wait)
         if not isinstance(event, Frame) or event.opcode != Opcode.PONG:
-            raise self._fail(expected, describe_event(event, wait))
+            raise self._fail(expected, describe_event(event, wait) + self._other_pongs())
         if event.payload != payload:
             raise self._fail(expected, f"pong with payload {event.payload[:32]!r}")
         return event
+
+    def _other_pongs(self) -> str:
+        """For a failure message: the unsolicited pongs that came instead, if any."""
+        if not self.unsolicited_pongs:
+            return ""
+        shown = ", ".join(repr(p[:16]) for p in self.unsolicited_pongs)
+        return f" (pongs answering no ping came: {shown})"
 
     async def expect_pongs(self, payloads: Sequence[bytes], *,
                            timeout: float | None = None) -> list[bytes]:
@@ -285,10 +414,10 @@ class Connection:
             event = await self.next_event(wait)
             if not isinstance(event, Frame) or event.opcode != Opcode.PONG:
                 raise self._fail(expected, describe_event(event, wait) + f" after {len(answered)} "
-                                 f"of {len(payloads)} pongs")
+                                 f"of {len(payloads)} pongs" + self._other_pongs())
             if event.payload not in remaining:
                 raise self._fail(expected, f"pong with payload {event.payload[:32]!r}, which "
-                                 "answers no outstanding ping")
+                                 "answers none of these pings")
             del remaining[:remaining.index(event.payload) + 1]
             answered.append(event.payload)
         return answered
@@ -344,32 +473,70 @@ class Connection:
 
     async def expect_failure(self, codes: Sequence[int] = (1002,), *,
                              timeout: float | None = None,
-                             rule: str = "RFC6455 7.1.7") -> CloseInfo | StreamEnd:
-        """The server must fail the connection: a close frame with one of
-        ``codes`` then TCP close (pass), or a TCP close without a close frame
-        (non-strict: RFC 6455 7.1.7 SHOULD send a close frame first). Any
-        message or pong means it went on processing: fail."""
+                             rule: str = "RFC6455 7.1.7",
+                             level: Level = Level.MUST) -> CloseInfo | StreamEnd | None:
+        """The server must end the connection: a close frame with one of ``codes``
+        then a TCP close, or another shape graded at ``level`` by
+        :mod:`wsspec.failure_shapes` (a TCP close without a close frame is
+        non-strict where the rule says *Fail the WebSocket Connection*, RFC 6455
+        7.1.7). A message or a pong means the server went on processing: a fail,
+        except at ``Level.MAY``, where it is left queued for the case and None
+        is returned, as it is when nothing came at that level."""
         wait = self.client.timeout if timeout is None else timeout
         expected = (f"the connection failed: close frame {describe_codes(codes)} or TCP close, "
                     f"nothing else ({rule})")
         event = await self.next_event(wait)
         if isinstance(event, StreamEnd):
             self.record.observe(expected, describe_event(event, wait))
-            self.record.downgrade(
-                Verdict.NON_STRICT,
-                "TCP closed without a close frame (RFC6455 7.1.7 SHOULD send one first)",
-            )
+            shape = Shape.RESET if event is StreamEnd.RESET else Shape.TCP_CLOSE
+            self._grade_shape(level, shape, expected, describe_event(event, wait))
             return event
         if isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
             info = parse_close_payload(event.payload)
-            self.record.observe(expected, f"close frame {describe_close(info)}")
-            if info.code not in codes:
-                raise self._fail(expected, f"close frame {describe_close(info)}")
+            observed = f"close frame {describe_close(info)}"
+            self.record.observe(expected, observed)
+            shape = Shape.EXPECTED_CODE if info.code in codes else Shape.OTHER_CODE
+            self._grade_shape(level, shape, expected, observed)
             if not self.close_sent:
                 await self.send_close(info.code)
             await self.expect_tcp_close(timeout=wait)
             return info
-        raise self._fail(expected, describe_event(event, wait))
+        if level is Level.MAY:
+            if event is not None:
+                self._pending.insert(0, event)
+            else:
+                self._grade_shape(level, Shape.TIMEOUT, expected, describe_event(event, wait))
+            return None
+        if event is None:
+            self._grade_shape(level, Shape.TIMEOUT, expected, describe_event(event, wait))
+            return None
+        raise self._fail(expected, describe_event(event, wait) + ": the server went on "
+                         "processing (RFC6455 7.1.7 MUST NOT)")
+
+    def _grade_shape(self, level: Level, shape: Shape, expected: str, observed: str) -> None:
+        """Apply the failure-shape table's verdict for ``shape`` at ``level``.
+
+        A close frame with the rule's code shows the server read the offending
+        frame. Any other end counts only on a connection the server was shown to
+        process (the liveness pong, a message): a server that ends every
+        connection unasked would pass otherwise."""
+        if shape is not Shape.EXPECTED_CODE and not self.processing_shown \
+                and level is not Level.MAY:
+            raise self._fail(expected, f"{observed}, and nothing before it showed the server "
+                             "processing the connection (no pong to the ping sent first)")
+        verdict = verdict_for(level, shape)
+        if verdict is Verdict.FAIL:
+            raise self._fail(expected, f"{observed}: {reason_for(level, shape)}")
+        if verdict is not Verdict.PASS:
+            self.record.downgrade(verdict, reason_for(level, shape))
+
+    def put_back(self, event: Frame | Message | StreamEnd) -> None:
+        """Return an event taken with :meth:`next_event` to the front of the queue,
+        for the next ``expect_*`` call to grade (a stream end stays the end)."""
+        if isinstance(event, StreamEnd):
+            self.end = event
+        else:
+            self._pending.insert(0, event)
 
     # -- several frames at once; polling for a failure -----------------------
 
@@ -400,7 +567,8 @@ class Connection:
         return await self.send_raw(self.encode_frames(frames), chunks=chunks, pause=pause)
 
     async def poll_failure(self, timeout: float, codes: Sequence[int] = (1002,), *,
-                           rule: str = "RFC6455 7.1.7") -> CloseInfo | StreamEnd | None:
+                           rule: str = "RFC6455 7.1.7",
+                           level: Level = Level.MUST) -> CloseInfo | StreamEnd | None:
         """Whether the server has failed the connection yet (for fail-fast checks).
 
         Waits up to ``timeout`` seconds for the next event. A close frame or a
@@ -416,7 +584,7 @@ class Connection:
                 isinstance(event, Frame) and event.opcode == Opcode.CLOSE):
             if isinstance(event, Frame):
                 self._pending.insert(0, event)
-            return await self.expect_failure(codes, rule=rule)
+            return await self.expect_failure(codes, rule=rule, level=level)
         self._pending.insert(0, event)
         return None
 
@@ -483,7 +651,8 @@ class Connection:
 
     async def expect_failure_after_echo(self, data: str | bytes, codes: Sequence[int] = (1002,),
                                         *, timeout: float | None = None,
-                                        rule: str = "RFC6455 7.1.7") -> CloseInfo | StreamEnd:
+                                        rule: str = "RFC6455 7.1.7",
+                                        level: Level = Level.MUST) -> CloseInfo | StreamEnd | None:
         """``data`` was sent as a valid message just before a bad frame: its echo
         must come back, then the connection must fail as in :meth:`expect_failure`.
         A failure that comes first, the echo never sent, is non-strict: the server
@@ -494,7 +663,7 @@ class Connection:
         wait = self.client.timeout if timeout is None else timeout
         event = await self.next_event(wait)
         if isinstance(event, Message) and event.opcode == opcode and event.data == payload:
-            return await self.expect_failure(codes, timeout=wait, rule=rule)
+            return await self.expect_failure(codes, timeout=wait, rule=rule, level=level)
         failed = isinstance(event, StreamEnd) or (
             isinstance(event, Frame) and event.opcode == Opcode.CLOSE)
         if not failed:
@@ -507,4 +676,4 @@ class Connection:
             Verdict.NON_STRICT,
             "the connection failed before the message sent ahead of the bad frame was echoed",
         )
-        return await self.expect_failure(codes, timeout=wait, rule=rule)
+        return await self.expect_failure(codes, timeout=wait, rule=rule, level=level)

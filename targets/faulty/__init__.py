@@ -16,17 +16,19 @@ behaviour its name says. Faults are declared with
 section (:mod:`.handshake`, :mod:`.framing`, :mod:`.fragmentation`,
 :mod:`.ping`, :mod:`.close`, :mod:`.utf8`, :mod:`.deflate`, :mod:`.policies`,
 :mod:`.fuzz`); importing this package imports them all, which fills
-:data:`FAULTS`.
+:data:`FAULTS`. :mod:`.whole` declares servers broken as a whole
+(:data:`WHOLE`: one that closes TCP after every 101, one that refuses every
+handshake, one that sends unsolicited pongs), run the same way.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from . import close, deflate, fragmentation, framing, fuzz, handshake, ping, policies, utf8
-from .registry import FAULTS, Fault, behaviour_with
+from . import close, deflate, fragmentation, framing, fuzz, handshake, ping, policies, utf8, whole
+from .registry import FAULTS, WHOLE, Fault, behaviour_with
 
-__all__ = ["FAULTS", "SECTIONS", "Fault", "behaviour_with"]
+__all__ = ["FAULTS", "SECTIONS", "WHOLE", "Fault", "behaviour_with", "whole"]
 
 #: The section modules; importing them filled :data:`FAULTS`, in this order.
 SECTIONS: tuple[ModuleType, ...] = (

@@ -12,7 +12,7 @@ import sys
 
 from wsspec.targets.reference.cli import fail, parser, serve
 
-from . import FAULTS, behaviour_with
+from . import FAULTS, WHOLE, behaviour_with
 
 PROG = "python -m wsspec.targets.faulty"
 
@@ -26,9 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     options.add_argument("--list", action="store_true", help="list the faults and exit")
     args = options.parse_args(argv)
     if args.list:
-        width = max(map(len, FAULTS))
+        width = max(map(len, [*FAULTS, *WHOLE]))
         for name, fault in FAULTS.items():
             print(f"{name:<{width}}  {fault.section:<13}  {fault.rule}")
+        for name, (broken, _) in WHOLE.items():
+            print(f"{name:<{width}}  {'whole server':<13}  {broken}")
         return 0
     if not args.fault:
         return fail(PROG, "give at least one --fault NAME (--list shows them)")

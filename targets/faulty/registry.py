@@ -19,7 +19,7 @@ from typing import TypeVar
 from wsspec.targets.profiles import PROFILES
 from wsspec.targets.reference.server import Behaviour
 
-__all__ = ["FAULTS", "VERDICTS", "Fault", "behaviour_with", "fault"]
+__all__ = ["FAULTS", "VERDICTS", "WHOLE", "Fault", "behaviour_with", "fault", "whole_server"]
 
 #: the verdicts a fault's cases may give it: ``fail`` for a MUST broken,
 #: ``non-strict`` for a SHOULD.
@@ -110,19 +110,39 @@ def fault(
     return register
 
 
+#: Servers broken as a whole (every connection, not one rule): name -> (what is
+#: broken, behaviour). The kill matrix leaves them out; tests/trust/test_liveness.py
+#: checks what every case makes of them.
+WHOLE: dict[str, tuple[str, type[Behaviour]]] = {}
+
+
+def whole_server(name: str, broken: str) -> Callable[[type[_B]], type[_B]]:
+    """Class decorator registering a server broken as a whole under ``name``."""
+
+    def register(behaviour: type[_B]) -> type[_B]:
+        if name in WHOLE or name in FAULTS:
+            raise ValueError(f"faulty server {name!r} is declared twice")
+        WHOLE[name] = (broken, behaviour)
+        return behaviour
+
+    return register
+
+
 def behaviour_with(faults: Collection[str]) -> type[Behaviour]:
     """The :class:`Behaviour` with every named fault applied (each fault calls
     ``super()`` for the compliant work, so they combine).
 
     ``ValueError`` names an unknown fault and lists the known ones.
     """
-    unknown = sorted(set(faults) - FAULTS.keys())
+    known = {name: fault.behaviour for name, fault in FAULTS.items()}
+    known.update((name, behaviour) for name, (_, behaviour) in WHOLE.items())
+    unknown = sorted(set(faults) - known.keys())
     if unknown:
         raise ValueError(
-            f"unknown fault {', '.join(map(repr, unknown))} (known: {', '.join(FAULTS)})"
+            f"unknown fault {', '.join(map(repr, unknown))} (known: {', '.join(known)})"
         )
     if not faults:
         return Behaviour
     names = sorted(set(faults))
-    bases = tuple(FAULTS[name].behaviour for name in names)
+    bases = tuple(known[name] for name in names)
     return type("FaultyBehaviour", bases, {"__doc__": "Faults: " + ", ".join(names)})

@@ -162,6 +162,16 @@ class Behaviour:
         """The bytes ``frame`` goes out as: its encoding, as one frame."""
         return frame.encode()
 
+    def serves_after_accept(self) -> bool:
+        """Whether the connection is served once the 101 is sent (False: the server
+        closes TCP right after its 101, as a crashed handler would)."""
+        return True
+
+    def unsolicited_pong_interval(self) -> float | None:
+        """Seconds between unsolicited pongs the server sends as a one-way heartbeat
+        (RFC 6455 5.5.3 allows them); ``None``: it sends none."""
+        return None
+
     def closes_tcp_after_close(self) -> bool:
         """Whether, once a close frame is sent, the server closes TCP itself (FIN)
         rather than wait for the client to (RFC 6455 5.5.1, 7.1.1)."""
@@ -339,6 +349,7 @@ class _Connection:
         # Heartbeat state (loop.time() values; None when not due).
         self.next_ping: float | None = None
         self.pong_due: float | None = None
+        self.next_unsolicited_pong: float | None = None
         self.pings_sent = 0
         self.idle_deadline = 0.0
 
@@ -406,6 +417,8 @@ class _Connection:
                 return
             self.open = True  # from the first byte of the 101 on, a stop sends 1001
             await self.write(self.behaviour.accept_response(verdict.encode()))
+            if not self.behaviour.serves_after_accept():
+                return
             await self.session(verdict, trailing)
         except _Dropped:
             self.drop()
@@ -480,6 +493,9 @@ class _Connection:
         now = self.loop.time()
         if heartbeat is not None:
             self.next_ping = now + heartbeat.ping_interval
+        pong_interval = self.behaviour.unsolicited_pong_interval()
+        if pong_interval is not None:
+            self.next_unsolicited_pong = now + pong_interval
         self.idle_deadline = now + IDLE_TIMEOUT
 
         data = trailing
@@ -506,6 +522,8 @@ class _Connection:
             times.append(self.next_ping)
         if self.pong_due is not None:
             times.append(self.pong_due)
+        if self.next_unsolicited_pong is not None:
+            times.append(self.next_unsolicited_pong)
         return min(times)
 
     async def on_timer(self) -> bool:
@@ -522,6 +540,11 @@ class _Connection:
         if now >= self.idle_deadline:
             await self.start_close(_GOING_AWAY, "idle timeout")
             return True
+        interval = self.behaviour.unsolicited_pong_interval()
+        if interval is not None and self.next_unsolicited_pong is not None \
+                and now >= self.next_unsolicited_pong:
+            await self.send_frame(Opcode.PONG, b"")
+            self.next_unsolicited_pong = now + interval
         heartbeat = self.profile.heartbeat
         if heartbeat is not None and self.next_ping is not None and now >= self.next_ping:
             self.pings_sent += 1
