@@ -88,8 +88,9 @@ async def open_deflate(wsspec_client: Client, offers: Sequence[DeflateOffer], *,
     ``required``: the server must accept (the profile declares ``[deflate]``
     and the offers include one every implementation supports), else the case
     fails. Otherwise a declined offer is informational (RFC 7692 7.1.2: a
-    server declines parameters it does not support) and the connection goes
-    on uncompressed.
+    server declines parameters it does not support), except an offer of
+    ``server_no_context_takeover`` alone, whose support 7.1.1.1 RECOMMENDS
+    (non-strict); the connection goes on uncompressed.
     """
     shown = " / ".join(headers) if headers is not None else describe(offers)
     outcome = await negotiate(wsspec_client, offers, headers=headers)
@@ -103,11 +104,18 @@ async def open_deflate(wsspec_client: Client, offers: Sequence[DeflateOffer], *,
         if required:
             raise CaseFailed(expected + "; the profile declares [deflate]",
                              "permessage-deflate declined", wsspec_client.record.wirelog.tail())
-        wsspec_client.record.downgrade(
-            Verdict.INFORMATIONAL,
-            f"the server declined {shown} (RFC 7692 7.1.2 lets it decline parameters it does "
-            "not support); messages were exchanged uncompressed",
-        )
+        if DeflateOffer(server_no_context_takeover=True) in offers:
+            wsspec_client.record.downgrade(
+                Verdict.NON_STRICT,
+                f"the server declined {shown}: RFC 7692 7.1.1.1 RECOMMENDS that a server "
+                "support server_no_context_takeover; messages were exchanged uncompressed",
+            )
+        else:
+            wsspec_client.record.downgrade(
+                Verdict.INFORMATIONAL,
+                f"the server declined {shown} (RFC 7692 7.1.2 lets it decline parameters it "
+                "does not support); messages were exchanged uncompressed",
+            )
     return outcome.connection, outcome.params
 
 

@@ -103,7 +103,7 @@ async def expect_auth_refusal(wsspec_client: Client, request: HandshakeRequest,
 @case(
     "auth.valid.{scheme}",
     title="a valid token in the {scheme} scheme is accepted",
-    rfc="RFC6455 4.2.2 MUST",
+    rfc="profile [auth]",
     requirement="A handshake presenting a valid token the way the declared {scheme} scheme "
     "says is accepted with 101 and the connection works (RFC 6455 4.2.2, 10.5).",
     needs=("auth",),
@@ -128,7 +128,7 @@ async def test_valid_token_is_accepted(wsspec_client: Client, scheme: str) -> No
 @case(
     "auth.bearer.scheme-case",
     title="the Bearer scheme name is matched case-insensitively",
-    rfc="RFC9110 11.1 MUST",
+    rfc="profile [auth]",
     requirement="An authentication scheme name is case-insensitive (RFC 9110 11.1, RFC 6750 "
     "2.1): Authorization: bearer <valid token> is accepted like Bearer.",
     needs=("auth",),
@@ -148,7 +148,7 @@ async def test_bearer_scheme_is_case_insensitive(wsspec_client: Client) -> None:
 @case(
     "auth.missing.refused",
     title="a handshake without credentials is refused",
-    rfc="RFC6455 4.2.2 MUST",
+    rfc="profile [auth]",
     requirement="A server that requires authentication refuses a handshake presenting no "
     "credentials with an HTTP error before the upgrade (RFC 6455 4.2.2, 10.5).",
     needs=("auth",),
@@ -188,7 +188,7 @@ async def test_unauthorized_carries_challenge(wsspec_client: Client) -> None:
 @case(
     "auth.token.{variant}.{scheme}",
     title="{variant} token in the {scheme} scheme is refused",
-    rfc="RFC6455 4.2.2 MUST",
+    rfc="profile [auth]",
     requirement="A handshake presenting, the way the {scheme} scheme says, a token that is "
     "not valid ({variant}) is refused with one of reject_status before the upgrade.",
     needs=("auth",),
@@ -204,7 +204,7 @@ async def test_invalid_token_is_refused(wsspec_client: Client, variant: str, sch
 @case(
     "auth.jwt.{variant}.{scheme}",
     title="a forged or unusable JWT ({variant}) in the {scheme} scheme is refused",
-    rfc="RFC6455 4.2.2 MUST",
+    rfc="profile [auth]",
     requirement="A handshake presenting, the way the {scheme} scheme says, a JWT the "
     "declared secret and claims do not make valid ({variant}; RFC 7519, RFC 8725 3.1) is "
     "refused with one of reject_status before the upgrade.",
@@ -272,7 +272,7 @@ MISFORMATTED: dict[str, tuple[tuple[str, ...], str, Callable[..., HandshakeReque
 @case(
     "auth.misformatted.{form}",
     title="a valid token written as another scheme writes it ({form}) is refused",
-    rfc="RFC6455 4.2.2 MUST",
+    rfc="profile [auth]",
     requirement="A valid token that is not presented the way a declared scheme says "
     "({form}) is no credential of that scheme: the handshake is refused with one of "
     "reject_status before the upgrade.",
@@ -295,7 +295,7 @@ async def test_misformatted_token_is_refused(wsspec_client: Client, form: str) -
 @case(
     "auth.undeclared.{scheme}",
     title="a valid token in the undeclared {scheme} scheme is refused",
-    rfc="RFC6455 4.2.2 MUST",
+    rfc="profile [auth]",
     requirement="A valid token presented only where the profile's schemes do not look "
     "({scheme}) is no credential: the handshake is refused with one of reject_status.",
     needs=("auth",),

@@ -322,7 +322,7 @@ async def test_server_no_context_takeover(wsspec_client: Client, name: str) -> N
 @case(
     "deflate.context-takeover.client",
     title="the same message compressed twice with context takeover is inflated",
-    rfc="RFC7692 7.2.3.2 MUST",
+    rfc="RFC7692 7.2.2 MUST",
     requirement="Without client_no_context_takeover the client may refer back into its "
     "earlier messages (RFC 7692 7.2.3.2): the server keeps its LZ77 window across "
     "messages and inflates the second copy, a back-reference into the first.",

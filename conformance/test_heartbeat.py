@@ -316,7 +316,7 @@ def timers(request: pytest.FixtureRequest) -> ConcurrentObservations:
 @case(
     "heartbeat.{timer}",
     title="{title}",
-    rfc="RFC6455 5.5.2 MAY",
+    rfc="profile [heartbeat]",
     requirement="{requirement}",
     needs=("heartbeat",),
 )

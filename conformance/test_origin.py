@@ -113,7 +113,7 @@ async def expect_origin_refusal(wsspec_client: Client, origin: str | None) -> No
 @case(
     "origin.allowed.each",
     title="every allowed origin is accepted",
-    rfc="RFC6455 4.2.2 MUST",
+    rfc="profile [origin]",
     requirement="A handshake from each origin the profile allows is accepted with 101 "
     "(RFC 6455 4.2.2 /origin/).",
     needs=("origin",),
@@ -162,7 +162,7 @@ async def test_lookalike_origin_is_refused(wsspec_client: Client, variant: str) 
 @case(
     "origin.case.{variant}",
     title="the first allowed origin with its {variant} in capitals is the same origin",
-    rfc="RFC6454 4 MUST",
+    rfc="profile [origin]",
     requirement="Scheme and host of an origin are case-insensitive (RFC 6454 4): the first "
     "allowed origin with its {variant} in capitals is accepted; a refusal is informational, "
     "as browsers only send the lowercase serialisation (RFC 6454 6.2).",
@@ -194,7 +194,7 @@ async def test_origin_case(wsspec_client: Client, variant: str) -> None:
 @case(
     "origin.missing",
     title="a handshake without Origin is handled as allow_missing says",
-    rfc="RFC6455 4.2.2 MUST",
+    rfc="profile [origin]",
     requirement="A request without Origin (a client that is not a browser, RFC 6455 4.1) is "
     "accepted when the profile's allow_missing is true and refused with 403 otherwise.",
     needs=("origin",),

@@ -140,7 +140,7 @@ LAYOUTS: dict[str, Callable[[list[str]], list[list[str]]]] = {
 @case(
     "subprotocol.split.{layout}",
     title="an offer split across Sec-WebSocket-Protocol headers ({layout}) is read whole",
-    rfc="RFC6455 11.3.4 MUST",
+    rfc="RFC6455 11.3.4 MUST NOT",
     requirement="Several Sec-WebSocket-Protocol headers in a request are one list (11.3.4): "
     "an offer split across them ({layout}) gets the same selection as in one header.",
     needs=("subprotocols",),
@@ -164,7 +164,7 @@ async def test_split_offer_is_read_whole(wsspec_client: Client, layout: str) -> 
 @case(
     "subprotocol.required.{variant}-offered",
     title="with a required subprotocol, a client offering {variant} is refused",
-    rfc="RFC6455 4.2.2 MUST",
+    rfc="profile [subprotocols]",
     requirement="A server that requires a subprotocol (subprotocol_required) refuses a "
     "handshake offering {variant} of its subprotocols with a 4xx before the upgrade.",
     needs=("subprotocols",),

@@ -29,7 +29,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
                  "wsspec.launcher"),
     "driver": ("wsspec.driver",),
     "dsl": ("wsspec.dsl",),
-    "catalogue": ("wsspec.cases", "wsspec.fuzz", "wsspec.conformance"),
+    "catalogue": ("wsspec.cases", "wsspec.rfc_clauses", "wsspec.fuzz", "wsspec.conformance"),
     "targets": ("wsspec.targets",),
     "reporting": ("wsspec.reporting",),
     # The options, their validation and the run's state are the plugin's; so is the fuzz

@@ -126,13 +126,15 @@ class Client:
         origin: str | object | None = _DEFAULT,
         authenticate: bool = True,
         key: str | None = None,
+        scheme: str | None = None,
     ) -> HandshakeRequest:
         """A valid opening handshake with the profile applied.
 
         ``origin`` defaults to the first allowed origin when the profile has an
         ``[origin]`` table (pass None to send none); ``subprotocols`` defaults to
         the first declared one when the profile requires a subprotocol;
-        ``authenticate=False`` leaves credentials out (for auth cases).
+        ``authenticate=False`` leaves credentials out (for auth cases); ``scheme``
+        presents them in another declared scheme than the first.
         """
         address = self.target.address
         profile = self.profile
@@ -153,7 +155,7 @@ class Client:
         auth = profile.auth
         if authenticate and auth is not None:
             token = credentials.valid_token(auth)
-            request = credentials.present(request, auth.schemes[0], token, auth.param)
+            request = credentials.present(request, scheme or auth.schemes[0], token, auth.param)
         return request
 
     # -- raw connections ---------------------------------------------------
@@ -370,25 +372,35 @@ class Client:
         if not self._refusals:
             return
         refusal, self._refusals = self._refusals[0], []
+        # credentials in every declared scheme: a server may refuse one of them
+        # (a fault the auth cases catch) and still not refuse everything
+        auth = self.profile.auth
+        schemes: Sequence[str | None] = auth.schemes if auth is not None else (None,)
         self._checking = True
         try:
-            driver, result = await self.handshake(self.request())
+            for scheme in schemes:
+                result = await self._valid_handshake(scheme)
+                if result.response is not None and result.response.status == 101:
+                    return
         finally:
             self._checking = False
-        response = result.response
-        accepted = response is not None and response.status == 101
-        if accepted and result.end is None:
-            close = encode_frame(Opcode.CLOSE, encode_close_payload(1000), mask_key=os.urandom(4))
-            await driver.send(close, timeout=self.timeout)
-        await driver.aclose()
-        self._drivers.remove(driver)
-        if accepted:
-            return
         raise HarnessError(
             f"the target answered {refusal} to the case's request, but also "
             f"{result.describe()} to a valid opening handshake sent right after: a refusal "
             "cannot be told apart from refusing everything (check the URL, the path and the "
             "profile's credentials)")
+
+    async def _valid_handshake(self, scheme: str | None) -> HandshakeResult:
+        """A valid opening handshake on a connection of its own, closed at once
+        (with a close frame when it was accepted)."""
+        driver, result = await self.handshake(self.request(scheme=scheme))
+        response = result.response
+        if response is not None and response.status == 101 and result.end is None:
+            close = encode_frame(Opcode.CLOSE, encode_close_payload(1000), mask_key=os.urandom(4))
+            await driver.send(close, timeout=self.timeout)
+        await driver.aclose()
+        self._drivers.remove(driver)
+        return result
 
     async def _check_aborted(self, driver: Driver, result: HandshakeResult,
                              expected: str) -> None:

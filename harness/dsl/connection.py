@@ -56,6 +56,8 @@ LIVENESS_PING = b"wsspec: processing?"
 LIMIT_CODES = (1009, 1008)
 #: unsolicited pongs remembered per connection, for failure messages.
 _KEPT_PONGS = 8
+#: the levels at which the server must end the connection, not go on processing.
+_ENDING_REQUIRED = (Level.MUST, Level.MUST_CLOSE, Level.POLICY)
 #: targets (by URL) seen not answering the liveness ping: not waited for again.
 _UNANSWERED: set[str] = set()
 
@@ -276,6 +278,14 @@ class Connection:
         for event in events:
             if isinstance(event, Frame):
                 self.wirelog.frame("in", frame_entry(event))
+                if event.opcode == Opcode.PONG:
+                    if not self._pings.answer(event.payload):
+                        # unsolicited (RFC 6455 5.5.3): a heartbeat, not an answer
+                        self.unsolicited_pongs = [*self.unsolicited_pongs, event.payload][
+                            -_KEPT_PONGS:]
+                        continue
+                    if event.payload == LIVENESS_PING:
+                        self.processing_shown = True
             self._pending.append(event)
 
     async def next_event(self, timeout: float | None = None) -> Frame | Message | StreamEnd | None:
@@ -306,16 +316,9 @@ class Connection:
                         else:
                             await self.send_frame(Opcode.PONG, event.payload)
                     continue
-                if event.opcode == Opcode.PONG and event.payload == LIVENESS_PING \
-                        and self._pings.answer(event.payload):
-                    self.processing_shown = True
+                if event.opcode == Opcode.PONG and event.payload == LIVENESS_PING:
                     if self._probing:
                         return event
-                    continue
-                if event.opcode == Opcode.PONG and not self._pings.answer(event.payload):
-                    # unsolicited (RFC 6455 5.5.3): a heartbeat, not an answer
-                    self.unsolicited_pongs = [*self.unsolicited_pongs, event.payload][
-                        -_KEPT_PONGS:]
                     continue
                 if event.opcode == Opcode.CLOSE:
                     self.close_received = parse_close_payload(event.payload)
@@ -394,11 +397,11 @@ class Connection:
         return event
 
     def _other_pongs(self) -> str:
-        """For a failure message: the unsolicited pongs that came instead, if any."""
+        """For a failure message: the pongs that came answering no ping, if any."""
         if not self.unsolicited_pongs:
             return ""
-        shown = ", ".join(repr(p[:16]) for p in self.unsolicited_pongs)
-        return f" (pongs answering no ping came: {shown})"
+        shown = ", ".join(f"pong with payload {p[:32]!r}" for p in self.unsolicited_pongs)
+        return f"; what came instead, answering no ping: {shown}"
 
     async def expect_pongs(self, payloads: Sequence[bytes], *,
                            timeout: float | None = None) -> list[bytes]:
@@ -495,6 +498,11 @@ class Connection:
             info = parse_close_payload(event.payload)
             observed = f"close frame {describe_close(info)}"
             self.record.observe(expected, observed)
+            if info.code not in codes and self.close_sent and level in _ENDING_REQUIRED:
+                # the answer to the client's own close frame: the server processed
+                # the frame it should have failed on (RFC6455 7.1.7 MUST NOT)
+                raise self._fail(expected, f"{observed}, answering the client's close: the "
+                                 "server went on processing (RFC6455 7.1.7 MUST NOT)")
             shape = Shape.EXPECTED_CODE if info.code in codes else Shape.OTHER_CODE
             self._grade_shape(level, shape, expected, observed)
             if not self.close_sent:

@@ -258,9 +258,10 @@ class LimitIgnored(Behaviour):
 
 @fault(
     "limit-wrong-close-code",
-    "RFC 6455 7.4.1: a message too big to process is refused with close code 1009; "
-    "this server sends 1008.",
+    "RFC 6455 7.4.1, 7.1.7: a message too big to process is refused with the code for it, "
+    "1009 (an appropriate code is a SHOULD); this server sends 1008.",
     catches=("limits.policy.over.*", "limits.policy.huge-frame"),
+    verdict="non-strict",
     scope=_LIMITS,
 )
 class LimitWrongCloseCode(Behaviour):

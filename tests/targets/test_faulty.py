@@ -22,7 +22,7 @@ from wsspec.protocol.close import encode_close_payload
 from wsspec.protocol.errors import ProtocolViolation, Violation
 from wsspec.protocol.frames import Frame, FrameParser, Opcode, encode_frame
 from wsspec.protocol.handshake import HandshakeResponse, ResponseParser, build_request
-from wsspec.targets.faulty import FAULTS, SECTIONS, behaviour_with
+from wsspec.targets.faulty import FAULTS, SECTIONS, WHOLE, behaviour_with
 from wsspec.targets.faulty.registry import fault
 from wsspec.targets.reference import RunningServer, run_in_thread
 from wsspec.targets.reference.server import Behaviour
@@ -290,7 +290,7 @@ def test_cli_lists_faults_and_requires_one() -> None:
         timeout=20,
     )
     assert listed.returncode == 0
-    assert {line.split()[0] for line in listed.stdout.splitlines()} == set(FAULTS)
+    assert {line.split()[0] for line in listed.stdout.splitlines()} == {*FAULTS, *WHOLE}
     missing = subprocess.run(
         [sys.executable, "-m", "wsspec.targets.faulty", "--port", "0"],
         cwd=ROOT,
