@@ -96,7 +96,8 @@ def run_fuzz_case(
         record.wirelog = failure.record.wirelog
         raise CaseFailed(failure.outcome.expected,
                          _failure_text(failure.example, failure.outcome, result, path))
-    record.observe(expected, f"no deviation in {result.summary()} ({settings.describe()})")
+    record.observe(expected, f"no deviation in {result.summary()} ({settings.describe()}); "
+                   f"{result.judged} verdicts confirmed by the independent judge")
     # Like a catalogue case, the campaign takes the worst of what it met.
     for verdict, finding in ((Verdict.NON_STRICT, result.non_strict),
                              (Verdict.INFORMATIONAL, result.informational)):
