@@ -118,7 +118,8 @@ def _failure_text(example: Example, outcome: Outcome, result: CampaignResult[Any
                   path: Path) -> str:
     size = (f"{len(example.frames)} frames in {len(example.steps)} steps"
             if isinstance(example, Conversation) else "one handshake request")
-    lines = [outcome.observed, "", f"shrunk example ({size}; found after {result.summary()}"
+    lines = [outcome.observed, "", f"rule: {outcome.rule}", "",
+             f"shrunk example ({size}; found after {result.summary()}"
              + (", not reproducible every time" if result.flaky else "") + "):"]
     lines += ["  " + line for line in _limited(example.describe())]
     if isinstance(example, Conversation):

@@ -71,6 +71,7 @@ from .oracle import (
     predict,
     predict_handshake,
 )
+from .rules import handshake_rule
 from .script import Conversation, HandshakeProbe, Step
 from .transcript import HandshakeAnswer, Transcript
 
@@ -106,6 +107,8 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     #: The independent judge's grade of the same play, once confirmed.
     judgement: Judgement | None = None
+    #: The rule a failure breaks, named as :mod:`wsspec.fuzz.rules` names them.
+    rule: str = ""
 
     @property
     def failed(self) -> bool:
@@ -119,14 +122,19 @@ class Outcome:
 
 
 class _Mismatch(Exception):
-    def __init__(self, expected: str, observed: str) -> None:
+    def __init__(self, expected: str, observed: str, rule: str) -> None:
         super().__init__(observed)
         self.expected = expected
         self.observed = observed
+        self.rule = rule
 
 
 class _Judge:
     """Matches the target's events against one step's expected reactions.
+
+    ``ending_rule`` names the rule broken by what comes where nothing more is
+    due (see :mod:`wsspec.fuzz.rules`): the rule of the step's ending, or
+    ``message-delivery`` in a step that leaves the connection open.
 
     ``ignored`` holds the payloads of the pings sent after the frame that ends
     the conversation: a pong for one of them is a failure (RFC 6455 7.1.7: an
@@ -135,8 +143,10 @@ class _Judge:
     """
 
     def __init__(self, conn: Connection, reactions: list[Reaction], outcome: Outcome,
-                 transcript: Transcript, ignored: list[bytes] | None = None) -> None:
+                 transcript: Transcript, ignored: list[bytes] | None = None,
+                 ending_rule: str = "message-delivery") -> None:
         self.conn = conn
+        self.ending_rule = ending_rule
         self.echoes = deque(r for r in reactions if r.kind == "echo")
         self.pongs = deque(r for r in reactions if r.kind == "pong")
         self.outcome = outcome
@@ -164,11 +174,12 @@ class _Judge:
         self.seen.append(describe_event(event, 0))
         if isinstance(event, Message):
             if not self.echoes:
-                raise _Mismatch(expected, f"an unexpected {describe_event(event, 0)}")
+                raise _Mismatch(expected, f"an unexpected {describe_event(event, 0)}",
+                                self.ending_rule)
             want = self.echoes[0]
             if event.opcode != want.opcode or event.data != want.data:
                 raise _Mismatch(want.describe() + " (RFC6455 6.2)",
-                                describe_event(event, 0))
+                                describe_event(event, 0), "message-delivery")
             self.echoes.popleft()
             return
         if event.opcode == Opcode.PONG:
@@ -182,11 +193,12 @@ class _Judge:
                 raise _Mismatch(expected, ", ".join(
                     [*self.seen[:-1], f"a PONG [{event.payload[:24].hex(' ')}] for a ping sent "
                      "after the connection ended (RFC6455 7.1.7, 5.5.1: nothing after it is "
-                     "processed)"]))
+                     "processed)"]), self.ending_rule)
             return  # otherwise an unsolicited pong (RFC 6455 5.5.3): ignored
         if event.opcode == Opcode.PING:
             return  # a heartbeat after the client's close, when pings are no longer answered
-        raise _Mismatch(expected, f"an unexpected {describe_event(event, 0)}")
+        raise _Mismatch(expected, f"an unexpected {describe_event(event, 0)}",
+                        "message-delivery")
 
 
 def record(transcript: Transcript, event: Frame | Message | StreamEnd | None) -> None:
@@ -245,7 +257,8 @@ async def _sync(judge: _Judge, number: int, wait: float) -> None:
             observed = describe_event(event, wait)
             if judge.seen:
                 observed = ", ".join(judge.seen) + ", then " + observed
-            raise _Mismatch(expected, observed)
+            late = event is None and not judge.echoes
+            raise _Mismatch(expected, observed, "pong" if late else "message-delivery")
         if isinstance(event, Frame) and event.opcode == Opcode.PONG and event.payload == payload:
             synced = True
             continue
@@ -274,7 +287,8 @@ async def _finish(judge: _Judge, expectation: Expectation, wait: float) -> None:
             continue
         if event is None:
             judge.transcript.receive("timeout")
-            raise _Mismatch(expected, ", ".join([*judge.seen, describe_event(None, wait)]))
+            raise _Mismatch(expected, ", ".join([*judge.seen, describe_event(None, wait)]),
+                            judge.ending_rule)
         if isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
             code: int | None = parse_close_payload(event.payload).code
             how = ServerEnd("close", code)
@@ -287,7 +301,7 @@ async def _finish(judge: _Judge, expectation: Expectation, wait: float) -> None:
         if grade == "fail":
             observed = describe_event(event, wait)
             raise _Mismatch(expected, observed if how.kind == "close"
-                            else observed + " without a close frame")
+                            else observed + " without a close frame", judge.ending_rule)
         if grade != "pass":
             outcome.downgrade(grade, note)
         _missing(judge, ending, outcome)
@@ -308,7 +322,8 @@ async def _tcp_close(judge: _Judge, wait: float) -> None:
     if event is None:
         judge.transcript.receive("timeout")
     raise _Mismatch("the server closes the TCP connection after the close handshake "
-                    "(RFC6455 5.5.1)", describe_event(event, wait) + " after the close frames")
+                    "(RFC6455 5.5.1)", describe_event(event, wait) + " after the close frames",
+                    "close-answer")
 
 
 def _missing(judge: _Judge, ending: Ending, outcome: Outcome) -> None:
@@ -326,6 +341,20 @@ def _ignored(conversation: Conversation, expectation: Expectation, start: int,
         return []
     return [frame.payload for position, frame in enumerate(conversation.frames[start:end], start)
             if position > index and frame.opcode == Opcode.PING]
+
+
+def _ending_rule(conversation: Conversation, expectation: Expectation) -> str:
+    """The rule a server breaks by not ending the conversation as ``expectation`` does."""
+    ending = expectation.ending
+    if ending.kind is EndingKind.CLOSE:
+        return "close-answer"
+    if ending.violation is None or ending.frame_index is None:
+        return "message-delivery"
+    violation = ending.violation.violation.value
+    if conversation.frames[ending.frame_index].opcode == Opcode.CLOSE \
+            and violation == "invalid-utf8":
+        return "invalid-utf8-close-reason"
+    return violation
 
 
 @dataclass
@@ -358,7 +387,8 @@ async def _play_once(client: Client, conversation: Conversation, *, depth: int,
                                  deflate=(DeflateOffer(),) if conversation.deflate else ())
     except CaseFailed as exc:
         transcript.receive("invalid", detail=f"the opening handshake failed: {exc.observed}")
-        return _Play(Outcome(Verdict.FAIL, exc.expected, exc.observed), False, transcript)
+        return _Play(Outcome(Verdict.FAIL, exc.expected, exc.observed, rule="handshake.accept"),
+                     False, transcript)
     transcript.deflate = conn.deflate
     expectation = predict(conversation.frames, echo=profile.echo, max_message_size=cap,
                           deflate=conn.deflate)
@@ -373,7 +403,9 @@ async def _play_once(client: Client, conversation: Conversation, *, depth: int,
         for number, (step, start, end) in enumerate(conversation.step_spans(), 1):
             await _write_step(conn, step, transcript)
             judge = _Judge(conn, expectation.reactions_for(start, end), outcome, transcript,
-                           _ignored(conversation, expectation, start, end))
+                           _ignored(conversation, expectation, start, end),
+                           _ending_rule(conversation, expectation)
+                           if expectation.ends_within(start, end) else "message-delivery")
             if expectation.ends_within(start, end):
                 await _finish(judge, expectation, wait)
                 break
@@ -383,11 +415,11 @@ async def _play_once(client: Client, conversation: Conversation, *, depth: int,
                 await _sync(_Judge(conn, [], outcome, transcript), 0, wait)
     except _Mismatch as exc:
         may_match = departs is not None and end > departs
-        return _Play(Outcome(Verdict.FAIL, exc.expected, exc.observed, outcome.notes),
-                     may_match, transcript)
+        return _Play(Outcome(Verdict.FAIL, exc.expected, exc.observed, outcome.notes,
+                             rule=exc.rule), may_match, transcript)
     except CaseFailed as exc:
-        return _Play(Outcome(Verdict.FAIL, exc.expected, exc.observed, outcome.notes), False,
-                     transcript)
+        return _Play(Outcome(Verdict.FAIL, exc.expected, exc.observed, outcome.notes,
+                             rule="server-frames"), False, transcript)
     outcome.observed = "as expected" if outcome.verdict is Verdict.PASS else "; ".join(
         outcome.notes)
     return _Play(outcome, False, transcript)
@@ -457,6 +489,9 @@ async def play_handshake(client: Client, probe: HandshakeProbe) -> Outcome:
     observed = result.describe() + (f" ({note})" if note else "")
     outcome = Outcome(Verdict(grade), expectation.describe(), observed,
                       [note] if grade not in ("pass", "fail") else [])
+    if grade == "fail":
+        outcome.rule = handshake_rule(probe.mutations, must_accept=expectation.status == 101
+                                      and not expectation.foreign_host)
     confirm_handshake(outcome, probe.request, host, answer)
     return outcome
 
