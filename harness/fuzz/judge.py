@@ -399,8 +399,8 @@ def _fed(wire: _Wire, index: int, processed: frozenset[int]) -> bytes:
 def _model(wires: Sequence[_Wire], *, echo: bool, cap: int, deflate: DeflateParams | None,
            processed: frozenset[int], utf8_at_end: bool) -> _Model:
     grade: Grade = "non-strict" if utf8_at_end else "pass"
-    notes = ("invalid UTF-8 noticed only at the end of its message (RFC6455 8.1 prefers "
-             "failing at once)",) if utf8_at_end else ()
+    notes: tuple[str, ...] = ("invalid UTF-8 noticed only at the end of its message "
+                              "(RFC6455 8.1 prefers failing at once)",) if utf8_at_end else ()
     if processed:
         notes += (f"{len(processed)} longer than needed length field(s) accepted "
                   "(RFC6455 5.2 binds only the sender)",)
@@ -419,10 +419,11 @@ def _model(wires: Sequence[_Wire], *, echo: bool, cap: int, deflate: DeflatePara
                     # The code as sent: wsproto may have been given another (see _fed).
                     code = int.from_bytes(wire.payload[:2], "big") if wire.payload else None
                     return _close_model(index, code, reactions, grade, notes)
-                cause = ("inflate" if event.reason == "error in extension"
+                reason = event.reason or ""
+                cause = ("inflate" if reason == "error in extension"
                          and event.code == CloseReason.INVALID_FRAME_PAYLOAD_DATA else
-                         "close reason" if event.reason.startswith("Error decoding CLOSE")
-                         else event.reason)
+                         "close reason" if reason.startswith("Error decoding CLOSE")
+                         else reason)
                 return _fail_model(index, wire, int(event.code), cause, reactions, grade,
                                    notes, deflate)
             if isinstance(event, Ping):

@@ -70,6 +70,7 @@ from .oracle import (
     ServerEnd,
     predict,
     predict_handshake,
+    worse,
 )
 from .rules import handshake_rule
 from .script import Conversation, HandshakeProbe, Step
@@ -144,8 +145,11 @@ class _Judge:
 
     def __init__(self, conn: Connection, reactions: list[Reaction], outcome: Outcome,
                  transcript: Transcript, ignored: list[bytes] | None = None,
-                 ending_rule: str = "message-delivery") -> None:
+                 ending_rule: str = "message-delivery",
+                 matched: list[Reaction] | None = None) -> None:
         self.conn = conn
+        #: every expected reaction the target sent, across the play's steps
+        self.matched = matched if matched is not None else []
         self.ending_rule = ending_rule
         self.echoes = deque(r for r in reactions if r.kind == "echo")
         self.pongs = deque(r for r in reactions if r.kind == "pong")
@@ -153,6 +157,8 @@ class _Judge:
         self.transcript = transcript
         self.ignored = ignored if ignored is not None else []
         self.seen: list[str] = []
+        #: how the target ended the conversation, once it has
+        self.ended: ServerEnd | None = None
 
     def awaited(self) -> str:
         parts = [r.describe() for r in self.echoes] + [r.describe() for r in self.pongs]
@@ -180,7 +186,7 @@ class _Judge:
             if event.opcode != want.opcode or event.data != want.data:
                 raise _Mismatch(want.describe() + " (RFC6455 6.2)",
                                 describe_event(event, 0), "message-delivery")
-            self.echoes.popleft()
+            self.matched.append(self.echoes.popleft())
             return
         if event.opcode == Opcode.PONG:
             payloads = [r.data for r in self.pongs]
@@ -188,7 +194,7 @@ class _Judge:
                 # Pongs for earlier pings may be skipped (RFC 6455 5.5.3 MAY).
                 while self.pongs[0].data != event.payload:
                     self.pongs.popleft()
-                self.pongs.popleft()
+                self.matched.append(self.pongs.popleft())
             elif event.payload in self.ignored:
                 raise _Mismatch(expected, ", ".join(
                     [*self.seen[:-1], f"a PONG [{event.payload[:24].hex(' ')}] for a ping sent "
@@ -297,6 +303,7 @@ async def _finish(judge: _Judge, expectation: Expectation, wait: float) -> None:
         else:
             judge.take(event, expected)
             continue
+        judge.ended = how
         grade, note = ending.grade_end(how)
         if grade == "fail":
             observed = describe_event(event, wait)
@@ -365,6 +372,10 @@ class _Play:
     outcome: Outcome
     may_match: bool
     transcript: Transcript
+    #: the oracle's alternatives, the reactions the target sent, and how it ended
+    chain: list[tuple[Expectation, Grade, tuple[str, ...]]] = field(default_factory=list)
+    matched: list[Reaction] = field(default_factory=list)
+    ended: ServerEnd | None = None
 
 
 async def _play_once(client: Client, conversation: Conversation, *, depth: int,
@@ -399,13 +410,16 @@ async def _play_once(client: Client, conversation: Conversation, *, depth: int,
     outcome.expected = "; ".join(expectation.describe())
     wait = client.timeout
     end = 0
+    matched: list[Reaction] = []
+    judge: _Judge | None = None
     try:
         for number, (step, start, end) in enumerate(conversation.step_spans(), 1):
             await _write_step(conn, step, transcript)
             judge = _Judge(conn, expectation.reactions_for(start, end), outcome, transcript,
                            _ignored(conversation, expectation, start, end),
                            _ending_rule(conversation, expectation)
-                           if expectation.ends_within(start, end) else "message-delivery")
+                           if expectation.ends_within(start, end) else "message-delivery",
+                           matched)
             if expectation.ends_within(start, end):
                 await _finish(judge, expectation, wait)
                 break
@@ -422,7 +436,41 @@ async def _play_once(client: Client, conversation: Conversation, *, depth: int,
                              rule="server-frames"), False, transcript)
     outcome.observed = "as expected" if outcome.verdict is Verdict.PASS else "; ".join(
         outcome.notes)
-    return _Play(outcome, False, transcript)
+    return _Play(outcome, False, transcript, chain, matched,
+                 judge.ended if judge is not None else None)
+
+
+def _best_alternative(play: _Play, depth: int) -> Outcome:
+    """The best grade among the alternatives up to ``depth`` that ``play`` (which
+    matched alternative ``depth``) matches too.
+
+    An earlier alternative fails the connection at a frame this one processes;
+    the play matches it as well when the target sent no reaction to that frame or
+    any after it, and ended in a way that alternative's ending allows: a target
+    that fails a frame with a longer length field than needed looks the same as
+    one that processed it and failed the next frame before answering it.
+    """
+    outcome = play.outcome
+    if play.ended is None:
+        return outcome
+    last = max((r.frame_index for r in play.matched), default=-1)
+    for expectation, grade, notes in play.chain[:depth]:
+        ending = expectation.ending
+        if ending.frame_index is None or last >= ending.frame_index:
+            continue
+        end_grade, end_note = ending.grade_end(play.ended)
+        if end_grade == "fail":
+            continue
+        unanswered = [r for r in expectation.reactions if r not in play.matched]
+        missing_grade, missing_note = ending.grade_unanswered(unanswered)
+        found = worse(worse(grade, end_grade), missing_grade)
+        if Verdict(found).worse(outcome.verdict) is outcome.verdict \
+                and Verdict(found) is not outcome.verdict:
+            notes_found = [*notes, *(n for n in (end_note, missing_note) if n)]
+            outcome = Outcome(Verdict(found), "; ".join(expectation.describe()),
+                              "as expected" if found == "pass" else "; ".join(notes_found),
+                              notes_found)
+    return outcome
 
 
 async def play_conversation(client: Client, conversation: Conversation, *,
@@ -436,8 +484,10 @@ async def play_conversation(client: Client, conversation: Conversation, *,
     on a new connection against each of the oracle's alternatives in turn (a
     longer length field processed: pass; invalid UTF-8 noticed at the end of
     its message: non-strict), while one may still match (see the module
-    docstring); the first one met gives the verdict. The oracle's chain is
-    finite, so the number of plays is bounded by the conversation's frames.
+    docstring); the first one met gives the verdict, or the better grade of an
+    earlier alternative the same play matches too (:func:`_best_alternative`).
+    The oracle's chain is finite, so the number of plays is bounded by the
+    conversation's frames.
 
     The transcript of the last play is graded again by the independent judge
     (:func:`wsspec.fuzz.crosscheck.confirm`), which raises
@@ -450,7 +500,7 @@ async def play_conversation(client: Client, conversation: Conversation, *,
         depth += 1
         play = await _play_once(client, conversation, depth=depth, request=request)
         if not play.outcome.failed:
-            outcome = play.outcome
+            outcome = _best_alternative(play, depth)
             break
     confirm(outcome, play.transcript)
     return outcome

@@ -25,8 +25,8 @@ from wsspec.fuzz import runner
 from wsspec.fuzz import strategies as ws
 from wsspec.fuzz.crosscheck import JudgesDisagree
 from wsspec.fuzz.judge import judge
-from wsspec.fuzz.oracle import Expectation
-from wsspec.fuzz.runner import play_example
+from wsspec.fuzz.oracle import Expectation, ServerEnd, predict
+from wsspec.fuzz.runner import Outcome, _best_alternative, _Play, play_example
 from wsspec.fuzz.script import Conversation, Step
 from wsspec.fuzz.transcript import Transcript
 from wsspec.profile import load_profile
@@ -37,7 +37,7 @@ from wsspec.targets import profiles
 from wsspec.targets.faulty import behaviour_with
 from wsspec.targets.faulty.fuzz import _Tap
 from wsspec.targets.reference import RunningServer, run_in_thread
-from wsspec.verdicts import CaseRecord
+from wsspec.verdicts import CaseRecord, Verdict
 
 KEY = b"\x37\xfa\x21\x3d"
 
@@ -182,6 +182,23 @@ def test_permessage_deflate_across_control_frames_and_final_blocks() -> None:
         assert grade(broken, ("close", code), ("fin",), deflate=params) == "pass"
     assert grade([f(Opcode.PING, b"x", rsv1=True)], ("close", 1002), ("fin",),
                  deflate=params) == "pass"
+
+
+def test_a_play_is_graded_by_the_best_alternative_it_matches() -> None:
+    # Found against websockets: a message with a 64-bit length field, then a stray
+    # continuation; the second play (the message processed) saw a close 1002 and no
+    # echo, which is also what refusing the first frame looks like: pass, not
+    # non-strict for the echo left unsent.
+    frames = [f(Opcode.BINARY, b"\xd2\xdb", length_form=LengthForm.LONG),
+              f(Opcode.CONTINUATION, b"\xff", length_form=LengthForm.MEDIUM)]
+    chain = list(predict(frames).alternatives())
+    second = Outcome(Verdict.NON_STRICT, observed="the echo was left unsent")
+    play = _Play(second, False, Transcript(), chain, [], ServerEnd("close", 1002))
+    assert _best_alternative(play, 1).verdict is Verdict.PASS
+    assert grade(frames, ("close", 1002), ("fin",)) == "pass"
+    echoed = _Play(second, False, Transcript(), chain, list(chain[1][0].reactions),
+                   ServerEnd("close", 1002))
+    assert _best_alternative(echoed, 1) is second
 
 
 def test_a_transcript_that_stops_early_gets_no_verdict() -> None:
