@@ -412,9 +412,13 @@ async def _play_once(client: Client, conversation: Conversation, *, depth: int,
     end = 0
     matched: list[Reaction] = []
     judge: _Judge | None = None
+    # bytes the client refuses, read where the connection should fail, break that rule
+    refused_rule = "server-frames"
     try:
         for number, (step, start, end) in enumerate(conversation.step_spans(), 1):
             await _write_step(conn, step, transcript)
+            if expectation.ends_within(start, end):
+                refused_rule = _ending_rule(conversation, expectation)
             judge = _Judge(conn, expectation.reactions_for(start, end), outcome, transcript,
                            _ignored(conversation, expectation, start, end),
                            _ending_rule(conversation, expectation)
@@ -433,7 +437,7 @@ async def _play_once(client: Client, conversation: Conversation, *, depth: int,
                              rule=exc.rule), may_match, transcript)
     except CaseFailed as exc:
         return _Play(Outcome(Verdict.FAIL, exc.expected, exc.observed, outcome.notes,
-                             rule="server-frames"), False, transcript)
+                             rule=refused_rule), False, transcript)
     outcome.observed = "as expected" if outcome.verdict is Verdict.PASS else "; ".join(
         outcome.notes)
     return _Play(outcome, False, transcript, chain, matched,

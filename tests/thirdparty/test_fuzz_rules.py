@@ -7,8 +7,9 @@ section runs three times against each server, with seeds 1, 2 and 3 (three
 different searches); every failing fuzz case names the rule its shrunk
 example breaks (``rule: <name>``, :mod:`wsspec.fuzz.rules`), and each such
 rule must have a catalogue case that checks it among the cases the server's
-expected file records as failing. A fuzz case ending in error (the oracle and
-the independent judge disagreeing) fails the test too.
+expected file records as failing, unless :data:`CATALOGUE_GAPS` names the
+case the catalogue lacks. A fuzz case ending in error (the oracle and the
+independent judge disagreeing) fails the test too.
 
 Opt-in like the rest of the folder (``WSSPEC_THIRDPARTY=1``).
 """
@@ -33,6 +34,18 @@ from thirdparty.test_compatibility import (  # noqa: F401 (fixtures the servers 
 )
 
 SEEDS = (1, 2, 3)
+
+#: (server, rule) → why the catalogue does not fail a rule the fuzz section finds
+#: broken: a case the catalogue lacks. Each entry must still be a gap (no catalogue
+#: case of the rule fails for that server), or the test fails.
+CATALOGUE_GAPS: dict[tuple[str, str], str] = {
+    ("websockets", "invalid-utf8"):
+        "websockets checks UTF-8 in its asyncio layer, when the application reads the "
+        "message, while its protocol layer goes on parsing: a text frame that is not UTF-8 "
+        "followed, in the same write, by a stray continuation fails the connection with 1002 "
+        "for the continuation, a frame it must not process (RFC 6455 7.1.7, 8.1: 1007 for "
+        "the text). The catalogue sends the invalid text alone, so it never sees this.",
+}
 #: seconds one fuzz run may take before it counts as hung.
 RUN_TIMEOUT = 300.0
 
@@ -83,7 +96,11 @@ def test_fuzz_finds_no_rule_the_catalogue_does_not(name: str, request: pytest.Fi
                for rule, where in sorted(found.items())}
     (tmp_path / f"{name}-rules.json").write_text(json.dumps(summary, indent=2))
     for rule, where in sorted(found.items()):
-        if not catalogue_cases(rule, failing):
+        if not catalogue_cases(rule, failing) and (name, rule) not in CATALOGUE_GAPS:
             problems.append(f"rule {rule} broken in {', '.join(where)}, but no catalogue case "
                             f"that checks it fails in tests/thirdparty/expected/{name}.json")
+    for (server, rule), why in CATALOGUE_GAPS.items():
+        if server == name and catalogue_cases(rule, failing):
+            problems.append(f"the catalogue now fails rule {rule}: the gap noted for "
+                            f"{name} is closed ({why[:60]}…); remove it from CATALOGUE_GAPS")
     assert not problems, "\n".join([*problems, f"rules found: {json.dumps(summary, indent=2)}"])
