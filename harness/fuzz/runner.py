@@ -21,7 +21,9 @@ predicts for that step:
 
 Echoes must arrive in order and exactly; a pong answers a ping of this
 conversation (a skipped pong is allowed when a later one came: RFC 6455
-5.5.3), or is an unsolicited pong (allowed, and ignored). Grading follows the
+5.5.3), or is an unsolicited pong (allowed, and ignored), except that a pong
+for a ping sent after the frame that ends the conversation is a failure:
+nothing after a failing frame (7.1.7) or a close (1.4, 5.5.1) is processed. Grading follows the
 DSL's ``expect_*``, through the oracle's :class:`~wsspec.fuzz.oracle.Ending`:
 a MUST broken fails; a failure without a close frame, or before the
 reactions to earlier frames were sent, is non-strict; a close answered
@@ -35,6 +37,10 @@ oracle's alternatives (:meth:`~wsspec.fuzz.oracle.Expectation.alternatives`),
 each played on a new connection, as long as the deviation was seen in a step
 that reaches the frame where the next alternative departs: before that frame
 every alternative expects the same, so none could match.
+
+Every play is written down as a :class:`~wsspec.fuzz.transcript.Transcript`,
+and the verdict is confirmed by the independent judge
+(:mod:`wsspec.fuzz.crosscheck`): a disagreement raises ``JudgesDisagree``.
 
 Every byte the client writes is fixed by the example (frames carry their
 mask keys, sync pings and close replies use fixed keys, the handshake a fixed
