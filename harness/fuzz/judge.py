@@ -130,10 +130,6 @@ class _Wire:
     def opcode(self) -> int:
         return self.first & 0x0F
 
-    @property
-    def fin(self) -> bool:
-        return bool(self.first & 0x80)
-
     def encode(self, *, first: int | None = None, payload: bytes | None = None,
                extended: int = 0) -> bytes:
         """The frame re-encoded with the changes given: the minimal length field, or
