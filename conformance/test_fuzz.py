@@ -6,9 +6,12 @@ generated, played against the target on live connections, and every reaction
 is checked against the oracle (:mod:`wsspec.fuzz.oracle`), which derives
 what a conforming server must do from the suite's own sans-IO core: echo
 these messages in order, answer these pings, then stay open, answer the
-close, or fail the connection with this code at this frame. A deviation is
-shrunk to a minimal conversation, shown as frames and hex, and written to
-``<report-dir>/fuzz/<case>-<n>.json`` for ``wsspec replay``.
+close, or fail the connection with this code at this frame. Every verdict is
+confirmed by an independent judge built on wsproto (:mod:`wsspec.fuzz.judge`),
+which shares no code with that core; where the two disagree the case is an
+error, not a verdict. A deviation is shrunk to a minimal conversation, shown
+as frames and hex, and written to ``<report-dir>/fuzz/<case>-<n>.json`` for
+``wsspec replay``.
 
 How much is generated: ``--fuzz-profile`` (``ci`` by default: derandomized
 and small; ``dev``; ``deep``), ``--fuzz-examples``, ``--fuzz-budget`` seconds

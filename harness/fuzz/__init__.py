@@ -6,7 +6,12 @@
 * :mod:`~wsspec.fuzz.oracle`: what a conforming server does with any
   sequence of client frames, derived from the sans-IO core.
 * :mod:`~wsspec.fuzz.runner`: one example played against a live target
-  and judged by the oracle.
+  and judged by the oracle, each play written down as a
+  :mod:`~wsspec.fuzz.transcript`.
+* :mod:`~wsspec.fuzz.judge` and :mod:`~wsspec.fuzz.handshake_judge`: an
+  independent judge of the same transcripts, on wsproto and h11, sharing no
+  code with the core; :mod:`~wsspec.fuzz.crosscheck` confirms every verdict
+  with it.
 * :mod:`~wsspec.fuzz.campaign`: Hypothesis driving examples, with budgets
   and shrinking; :mod:`~wsspec.fuzz.case` runs one as a conformance case.
 * :mod:`~wsspec.fuzz.replay`: replay files and ``wsspec replay``.

@@ -61,6 +61,8 @@ class CampaignResult(Generic[E]):
 
     examples: int = 0
     shrink_runs: int = 0
+    #: Examples whose verdict the independent judge confirmed (every one played).
+    judged: int = 0
     elapsed: float = 0.0
     seed: int | None = None
     failure: Finding[E] | None = None
@@ -180,6 +182,8 @@ def run_campaign(
         except HarnessError as exc:
             state.error = exc
             raise _Stop from None
+        if outcome.judgement is not None:
+            result.judged += 1
         finding = Finding(example, outcome, record)
         if outcome.failed:
             state.failing.add(example)

@@ -96,7 +96,8 @@ def run_fuzz_case(
         record.wirelog = failure.record.wirelog
         raise CaseFailed(failure.outcome.expected,
                          _failure_text(failure.example, failure.outcome, result, path))
-    record.observe(expected, f"no deviation in {result.summary()} ({settings.describe()})")
+    record.observe(expected, f"no deviation in {result.summary()} ({settings.describe()}); "
+                   f"{result.judged} verdicts confirmed by the independent judge")
     # Like a catalogue case, the campaign takes the worst of what it met.
     for verdict, finding in ((Verdict.NON_STRICT, result.non_strict),
                              (Verdict.INFORMATIONAL, result.informational)):
@@ -117,7 +118,8 @@ def _failure_text(example: Example, outcome: Outcome, result: CampaignResult[Any
                   path: Path) -> str:
     size = (f"{len(example.frames)} frames in {len(example.steps)} steps"
             if isinstance(example, Conversation) else "one handshake request")
-    lines = [outcome.observed, "", f"shrunk example ({size}; found after {result.summary()}"
+    lines = [outcome.observed, "", f"rule: {outcome.rule}", "",
+             f"shrunk example ({size}; found after {result.summary()}"
              + (", not reproducible every time" if result.flaky else "") + "):"]
     lines += ["  " + line for line in _limited(example.describe())]
     if isinstance(example, Conversation):

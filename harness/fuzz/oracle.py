@@ -19,9 +19,9 @@ receiver returns:
   with the violation's close code at that frame (7.1.7): nothing after it is
   processed.
 
-How the server ends the conversation is graded by the :class:`Ending`
-(:meth:`Ending.grade_close`, :meth:`Ending.grade_tcp_close`,
-:meth:`Ending.grade_unanswered`): its ``codes`` pass; an answered close with
+How the server ends the conversation (a :class:`ServerEnd`) is graded by one
+method, :meth:`Ending.grade_end`, and what it left unanswered by
+:meth:`Ending.grade_unanswered`: its ``codes`` pass; an answered close with
 another code a close frame may carry is non-strict (5.5.1: the code received
 is usually echoed); a failure by a TCP close without a close frame is
 non-strict (7.1.7 SHOULD send one); echoes left unsent by an answered close
@@ -75,11 +75,25 @@ from wsspec.protocol.close import (
 from wsspec.protocol.deflate import DeflateParams, Inflater
 from wsspec.protocol.errors import ProtocolViolation, Violation
 from wsspec.protocol.frames import Frame, Opcode, opcode_name
+from wsspec.protocol.handshake import HandshakeRequest, check_request, parse_header_list
 from wsspec.protocol.messages import Message, Receiver
 from wsspec.protocol.utf8 import is_valid_utf8
 from wsspec.verdicts import Verdict
 
-__all__ = ["Ending", "EndingKind", "Expectation", "Grade", "Reaction", "predict", "worse"]
+from .transcript import HandshakeAnswer
+
+__all__ = [
+    "Ending",
+    "EndingKind",
+    "Expectation",
+    "Grade",
+    "HandshakeExpectation",
+    "Reaction",
+    "ServerEnd",
+    "predict",
+    "predict_handshake",
+    "worse",
+]
 
 #: A grade the oracle gives, named as the verdicts of :mod:`wsspec.verdicts`.
 Grade = Literal["pass", "non-strict", "informational", "fail"]
@@ -102,6 +116,16 @@ class EndingKind(enum.Enum):
     CLOSE = "close"
     #: A frame broke a rule: the server fails the connection.
     FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class ServerEnd:
+    """How the server ended the conversation, as :meth:`Ending.grade_end` grades it:
+    a close frame carrying ``code`` (None: an empty payload), a TCP close
+    without one (``"fin"``), or a reset."""
+
+    kind: Literal["close", "fin", "reset"]
+    code: int | None = None
 
 
 @dataclass(frozen=True)
@@ -158,18 +182,29 @@ class Ending:
                 f"{self.violation.violation.value} ({self.violation.violation.section}: "
                 f"{self.violation.detail})")
 
-    def grade_close(self, code: int | None) -> tuple[Grade, str]:
-        """The grade of a server that ends the conversation here with a close
-        frame carrying ``code`` (None: an empty payload), and the reason for
-        any grade but ``pass``.
+    def grade_end(self, how: ServerEnd) -> tuple[Grade, str]:
+        """The grade of a server that ends the conversation here as ``how`` says,
+        and the reason for any grade but ``pass``. The one place the oracle grades
+        the shape of an ending.
 
-        One of ``codes``: pass. One of ``informational_codes``: informational.
-        One of ``non_strict_codes``: non-strict. A client's close answered
-        with another code a close frame may carry: non-strict (RFC 6455 5.5.1:
-        the code received is usually echoed). Anything else fails: a
-        connection that must fail closed with another code, a code no close
-        frame may carry, a close where none is due.
+        A close frame: one of ``codes`` passes, one of ``informational_codes``
+        is informational, one of ``non_strict_codes`` non-strict; a client's
+        close answered with another code a close frame may carry is non-strict
+        (RFC 6455 5.5.1: the code received is usually echoed); anything else
+        fails (a connection that must fail closed with another code, a code no
+        close frame may carry, a close where none is due). A TCP close or
+        reset without a close frame: non-strict where the connection must fail
+        (7.1.7 SHOULD send a close frame first), a failure where a close must
+        be answered (5.5.1).
         """
+        if how.kind != "close":
+            if self.kind is EndingKind.FAIL:
+                return "non-strict", ("the connection was failed by a TCP "
+                                      + ("reset" if how.kind == "reset" else "close")
+                                      + " without a close frame (RFC6455 7.1.7 SHOULD send "
+                                      "one first)")
+            return "fail", ""
+        code = how.code
         if code in self.codes:
             return "pass", ""
         if code in self.informational_codes:
@@ -201,16 +236,6 @@ class Ending:
                                      f"of it was echoed (RFC6455 5.5.1): {awaited}")
         return "non-strict", ("the connection ended before the target answered earlier "
                               f"frames: {awaited}")
-
-    def grade_tcp_close(self) -> tuple[Grade, str]:
-        """The grade of a server that ends the conversation here by closing TCP
-        without a close frame, and the reason for any grade but ``pass``:
-        non-strict where the connection must fail (RFC 6455 7.1.7 SHOULD send
-        a close frame first), fail where a close must be answered (5.5.1)."""
-        if self.kind is EndingKind.FAIL:
-            return "non-strict", ("the connection was failed by a TCP close without a close "
-                                  "frame (RFC6455 7.1.7 SHOULD send one first)")
-        return "fail", ""
 
 
 @dataclass(frozen=True)
@@ -398,3 +423,92 @@ def predict(
     """
     return _predict(frames, echo=echo, max_message_size=max_message_size or DEFAULT_MAX_MESSAGE,
                     deflate=deflate, utf8_per_message=False)
+
+
+@dataclass(frozen=True)
+class HandshakeExpectation:
+    """What a conforming server answers to one opening handshake request, from the
+    core's server-side rules (:func:`~wsspec.protocol.handshake.check_request`),
+    graded as the catalogue grades the same request (``conformance/test_handshake.py``).
+
+    ``status`` is the core's answer (101: acceptable); ``problems`` why not.
+    Where RFC 6455 leaves the server a choice, the shape of the request says
+    which: ``foreign_host`` (acceptable but for a Host naming another
+    authority than the target's: a 101 or a 4xx, 4.2.1 item 2),
+    ``only_version`` (refused only for its Sec-WebSocket-Version: a 4xx
+    listing 13 in Sec-WebSocket-Version, 4.2.2 /version/ and 4.4), with
+    ``draft_version`` for version 8 (a correct 101 is informational),
+    ``only_http_version`` (refused only for not being HTTP/1.1: a 4xx or 505).
+    """
+
+    status: int
+    problems: tuple[str, ...]
+    foreign_host: bool = False
+    only_version: bool = False
+    draft_version: bool = False
+    only_http_version: bool = False
+
+    def describe(self) -> str:
+        if self.status == 101 and not self.foreign_host:
+            return "101 Switching Protocols with a correct Sec-WebSocket-Accept (RFC6455 4.2.2)"
+        if self.foreign_host:
+            return ("a correct 101 or a 4xx refusal: the Host names another authority than the "
+                    "target's (RFC6455 4.2.1 item 2)")
+        if self.only_version:
+            draft = " (or a correct 101 for a draft version)" if self.draft_version else ""
+            return ("a 4xx refusal carrying Sec-WebSocket-Version: 13 (RFC6455 4.2.2 /version/, "
+                    f"4.4){draft}: {self.problems[0]}")
+        statuses = "a 4xx or 505" if self.only_http_version else "a 4xx"
+        return f"a refusal with {statuses} status, no 101 ({self.problems[0]})"
+
+    def grade(self, answer: HandshakeAnswer, accept_problems: Sequence[str]) -> tuple[Grade, str]:
+        """The grade of ``answer`` (``accept_problems``: what is wrong in its 101),
+        and the reason for any grade but ``pass``."""
+        refusable = self.status != 101 or self.foreign_host
+        if answer.status is None:
+            if answer.ending in ("closed", "reset") and refusable and not self.only_version:
+                return "non-strict", ("connection dropped without an HTTP status (RFC6455 10.7 "
+                                      "SHOULD answer with one)")
+            return "fail", ""
+        if answer.status == 101:
+            if accept_problems:
+                return "fail", "; ".join(accept_problems)
+            if self.status == 101:
+                return "pass", ""
+            if self.draft_version:
+                return "informational", ("the server accepted version 8 of an earlier draft, "
+                                         "which RFC 6455 4.2.2 allows for a version it "
+                                         "understands")
+            return "fail", ""
+        if not refusable:
+            return "fail", ""
+        if not (400 <= answer.status < 500 or (self.only_http_version and answer.status == 505)):
+            return "fail", ""
+        for status, header, rule in ((405, "Allow", "RFC9110 15.5.6"),
+                                     (426, "Upgrade", "RFC9110 15.5.22")):
+            if answer.status == status and not answer.header(header):
+                return "fail", f"a {status} without {header} ({rule})"
+        if self.only_version and "13" not in parse_header_list(
+                answer.header("Sec-WebSocket-Version")):
+            return "fail", "the refusal does not list Sec-WebSocket-Version: 13"
+        return "pass", ""
+
+
+def predict_handshake(request: HandshakeRequest | None, host: str) -> HandshakeExpectation:
+    """What a conforming server answers to ``request`` (None: bytes that are no
+    complete HTTP/1.1 request), sent to a target whose own requests carry Host
+    ``host`` (see :class:`HandshakeExpectation`)."""
+    if request is None:
+        return HandshakeExpectation(400, ("not a complete HTTP/1.1 request",))
+    status, problems = check_request(request)
+    hosts = request.get("Host")
+    versions = request.get("Sec-WebSocket-Version")
+    only_version = status == 426 and bool(versions)
+    return HandshakeExpectation(
+        status, tuple(problems),
+        foreign_host=status == 101 and hosts[0].lower() != host.lower(),
+        only_version=only_version,
+        draft_version=only_version and versions == ["8"],
+        only_http_version=(status != 101 and request.http_version != "1.1"
+                           and check_request(replace(request, http_version="1.1"))[0] == 101),
+    )

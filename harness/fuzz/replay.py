@@ -220,6 +220,8 @@ def _play(target: Any, document: dict[str, Any], example: Example, command: str 
     _say(f"observed: {outcome.observed}")
     for note in outcome.notes:
         _say(f"note: {note}")
+    if outcome.judgement is not None:
+        _say(f"independent judge: {outcome.judgement.grade} (it agrees)")
     if outcome.verdict is Verdict.FAIL:
         _say(f"verdict: fail (reproduced; recorded: {document.get('observed', '')})")
         return 1

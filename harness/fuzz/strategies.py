@@ -55,6 +55,7 @@ __all__ = [
     "mask_keys",
     "message_frames",
     "message_steps",
+    "mutate",
     "steps",
     "text_message_frames",
     "texts",
@@ -396,7 +397,10 @@ def _mutations() -> st.SearchStrategy[tuple[str, ...]]:
     )
 
 
-def _mutate(request: HandshakeRequest, mutation: tuple[str, ...]) -> HandshakeRequest:
+def mutate(request: HandshakeRequest, mutation: tuple[str, ...]) -> HandshakeRequest:
+    """``request`` with one mutation of :func:`handshake_probes` applied: ``("value", name,
+    value)``, ``("drop", name)``, ``("duplicate", name)``, ``("name-case", name, "lower" or
+    "upper")``, ``("extra-header", name)``, ``("method", method)``, ``("http-version", v)``."""
     kind, *args = mutation
     if kind == "value":
         name, value = args
@@ -430,7 +434,7 @@ def handshake_probes(base: HandshakeRequest) -> st.SearchStrategy[HandshakeProbe
     def build(mutations: Sequence[tuple[str, ...]], chunks: tuple[int, ...]) -> HandshakeProbe:
         request = base
         for mutation in mutations:
-            request = _mutate(request, mutation)
+            request = mutate(request, mutation)
         return HandshakeProbe(request.encode(), chunks,
                               tuple(":".join(m) for m in mutations))
 

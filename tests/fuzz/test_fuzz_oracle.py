@@ -15,7 +15,7 @@ from wsspec.conformance.test_utf8 import (
     every_byte,
     split_at,
 )
-from wsspec.fuzz.oracle import EndingKind, predict, worse
+from wsspec.fuzz.oracle import EndingKind, ServerEnd, predict, worse
 from wsspec.protocol.close import (
     encode_close_payload,
     is_beyond_rfc6455_ranges,
@@ -146,9 +146,9 @@ def oracle_verdict(frames: list[Frame], answer: Answer) -> str:
         if end == "open":
             continue
         if end == "tcp":
-            found, _note = ending.grade_tcp_close()
+            found, _note = ending.grade_end(ServerEnd("fin"))
         else:
-            found, _note = ending.grade_close(None if end is None else int(end))
+            found, _note = ending.grade_end(ServerEnd("close", None if end is None else int(end)))
         if found != "fail":
             return worse(worse(grade, found), ending.grade_unanswered(unanswered)[0])
     return "fail"
@@ -185,7 +185,7 @@ def test_close_code_above_4999_answered_with_1000_is_noted_and_described() -> No
     ending = predict([f(Opcode.CLOSE, encode_close_payload(5000))]).ending
     assert (ending.kind, ending.codes, ending.informational_codes) == (
         EndingKind.FAIL, (1002,), (1000,))
-    grade, note = ending.grade_close(1000)
+    grade, note = ending.grade_end(ServerEnd("close", 1000))
     assert grade == "informational" and "7.4.2" in note and "4999" in note
     assert "1000 recorded as informational" in ending.describe()
 
@@ -357,7 +357,7 @@ def test_close_reason_not_utf8_failed_with_1002_is_noted_and_described() -> None
     ending = predict([f(Opcode.CLOSE, encode_close_payload(1000, b"ok \xc0\xaf"))]).ending
     assert (ending.kind, ending.codes, ending.non_strict_codes, ending.informational_codes) == (
         EndingKind.FAIL, (1007,), (1002,), ())
-    grade, note = ending.grade_close(1002)
+    grade, note = ending.grade_end(ServerEnd("close", 1002))
     assert grade == "non-strict" and "1007" in note and "RFC6455 7.4.1" in note
     assert "1002 recorded as non-strict" in ending.describe()
 
@@ -437,6 +437,8 @@ def test_data_that_does_not_inflate_is_graded_as_the_catalogue(name: str) -> Non
     expectation = predict([f(Opcode.TEXT, payload, rsv1=True)], deflate=DeflateParams())
     ending = expectation.ending
     assert ending.kind is EndingKind.FAIL
-    assert {code: ending.grade_close(code)[0] for code in (*codes, 1000, 1009)} == {
+    graded = {code: ending.grade_end(ServerEnd("close", code))[0]
+              for code in (*codes, 1000, 1009)}
+    assert graded == {
         **dict.fromkeys(codes, "pass"), 1000: "fail", 1009: "fail"}
-    assert ending.grade_tcp_close()[0] == "non-strict"
+    assert ending.grade_end(ServerEnd("fin"))[0] == "non-strict"
