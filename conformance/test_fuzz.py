@@ -106,7 +106,7 @@ def test_frames_with_defects(request: pytest.FixtureRequest, wsspec_target: Targ
 @case(
     "fuzz.close.payloads",
     title="a close frame with any payload, after some traffic",
-    rfc="RFC6455 7.4 MUST",
+    rfc="RFC6455 5.5.1 MUST",
     requirement="A server answers a close frame with a valid payload by a close frame and "
     "fails the connection with 1002 (1007 for a reason that is not UTF-8) on any other.",
 )

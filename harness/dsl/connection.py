@@ -51,6 +51,7 @@ MAX_FRAME = 64 * 2**20
 MAX_MESSAGE = 64 * 2**20
 #: the payload of the ping that shows the server processes a connection.
 LIVENESS_PING = b"wsspec: processing?"
+LIVENESS_MASK = b"live"
 #: close codes a server may refuse a message with under a limit of its own:
 #: message too big, or a policy such as a cap on fragments (RFC 6455 7.4.1, 10.4).
 LIMIT_CODES = (1009, 1008)
@@ -225,7 +226,9 @@ class Connection:
         self._alive = True
         unsent, self._unsent = self._unsent, 0
         self.wirelog.event("before the case's first frame: a ping the server must answer")
-        await self.send_frame(Opcode.PING, LIVENESS_PING)
+        # a fixed mask, so that a replay writes the very bytes of the recorded run
+        await self.send_raw(self.encode_frames(
+            [Frame(Opcode.PING, LIVENESS_PING, mask_key=LIVENESS_MASK)]))
         self._unsent = unsent
         if self.client.url in _UNANSWERED:
             return

@@ -45,7 +45,13 @@ explicitly (the catalogue grades the same answers the same way):
   code a close frame may carry (wsproto's client-side check of a server's
   close, plus 1014) is non-strict, any other fails;
 * a failure without a close frame, by a TCP close or reset, is non-strict
-  (7.1.7 SHOULD send one); no close frame and no TCP close fails;
+  (7.1.7 SHOULD send one), except on an unmasked frame, where RFC 6455 5.1
+  only closes the connection (the close frame is MAY): it passes; no close
+  frame and no TCP close fails;
+* a failure with a close frame carrying another code a server may send is
+  non-strict (7.1.7: the close frame and an appropriate code are SHOULD),
+  unless the frame failed at is the client's close: answering that is
+  processing it;
 * reactions left unsent when the connection ends: echoes before an answered
   close are informational (5.5.1 lets the close go first), anything else
   non-strict;
@@ -237,6 +243,11 @@ class _Model:
     grade: Grade = "pass"
     notes: tuple[str, ...] = ()
     cause: str = ""
+    #: the frame the connection fails at is the client's close frame
+    at_close: bool = False
+    #: the rule only closes the connection, the close frame being optional (RFC
+    #: 6455 5.1: an unmasked frame closes it; the server MAY send 1002 first)
+    close_frame_optional: bool = False
 
 
 class _Inflate(Extension):
@@ -361,7 +372,8 @@ def _fail_model(index: int, wire: _Wire, code: int, cause: str, reactions: list[
                                     "RFC 6455 7.4.2 defines no range above 4999"))
     if cause == "inflate":
         codes.setdefault(1002, ("pass", ""))
-    return _Model(tuple(reactions), "fail", index, codes, grade, notes, cause)
+    return _Model(tuple(reactions), "fail", index, codes, grade, notes, cause,
+                  at_close=wire.opcode == _CLOSE, close_frame_optional=wire.key is None)
 
 
 def _accepted(wire: bytes, deflate: DeflateParams | None) -> bool:
@@ -488,8 +500,14 @@ def _end_grade(model: _Model, event: Event) -> tuple[Grade, str]:
         if model.end == "close" and (event.code is None or _server_may_send(event.code)):
             return "non-strict", "the close was answered with another code than the client's " \
                                  "(RFC6455 5.5.1: it is usually echoed)"
+        if model.end == "fail" and not model.at_close and (
+                event.code is None or _server_may_send(event.code)):
+            return "non-strict", "the connection was failed with another code than the one " \
+                                 "for its cause (RFC6455 7.1.7 SHOULD send an appropriate one)"
         raise _Mismatch(f"{event.describe()}: the model ends with "
                         + " or ".join(str(c) for c in model.codes) + f" ({model.cause})")
+    if model.end == "fail" and model.close_frame_optional:
+        return "pass", ""
     if model.end == "fail":
         return "non-strict", "the connection was failed without a close frame (RFC6455 7.1.7)"
     raise _Mismatch(f"{event.describe()} where the client's close must be answered "
@@ -537,7 +555,8 @@ def _match(model: _Model, transcript: Transcript, wires: Sequence[_Wire]) -> Jud
             grade = _worse(_worse(grade, found_grade), missing[0])
             notes = [n for n in (*model.notes, note, missing[1]) if n]
             model = _Model(model.reactions, model.end, model.index, model.codes, grade,
-                           tuple(notes), model.cause)
+                           tuple(notes), model.cause, model.at_close,
+                           model.close_frame_optional)
             if event.kind != "close":
                 return Judgement(grade, "; ".join(notes))
             closed = True

@@ -23,8 +23,12 @@ How the server ends the conversation (a :class:`ServerEnd`) is graded by one
 method, :meth:`Ending.grade_end`, and what it left unanswered by
 :meth:`Ending.grade_unanswered`: its ``codes`` pass; an answered close with
 another code a close frame may carry is non-strict (5.5.1: the code received
-is usually echoed); a failure by a TCP close without a close frame is
-non-strict (7.1.7 SHOULD send one); echoes left unsent by an answered close
+is usually echoed); a failed connection ended another way is graded by the
+catalogue's own table of failure shapes (:mod:`wsspec.failure_shapes`, the
+MUST row): another valid code, a TCP close or a reset without a close frame
+are non-strict (7.1.7 SHOULD send an appropriate close frame), except another
+code answering the client's close frame the connection should fail at (that
+is processing it); echoes left unsent by an answered close
 are informational (5.5.1), other reactions left unsent non-strict. One rule,
 for the close codes RFC 6455 leaves open to the server that answers a close
 frame (:func:`_codes_left_open`), adds ``informational_codes`` or
@@ -66,6 +70,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, cast
 
+from wsspec.failure_shapes import Level, Shape, reason_for, verdict_for
 from wsspec.protocol.close import (
     is_beyond_rfc6455_ranges,
     is_registered_after_rfc6455,
@@ -163,6 +168,8 @@ class Ending:
     informational_note: str = field(default="", compare=False)
     non_strict_codes: tuple[int, ...] = ()
     non_strict_note: str = field(default="", compare=False)
+    #: the frame the connection fails at is the client's close frame
+    at_close: bool = False
 
     def describe(self) -> str:
         if self.kind is EndingKind.OPEN:
@@ -190,19 +197,18 @@ class Ending:
         A close frame: one of ``codes`` passes, one of ``informational_codes``
         is informational, one of ``non_strict_codes`` non-strict; a client's
         close answered with another code a close frame may carry is non-strict
-        (RFC 6455 5.5.1: the code received is usually echoed); anything else
-        fails (a connection that must fail closed with another code, a code no
-        close frame may carry, a close where none is due). A TCP close or
-        reset without a close frame: non-strict where the connection must fail
-        (7.1.7 SHOULD send a close frame first), a failure where a close must
-        be answered (5.5.1).
+        (RFC 6455 5.5.1: the code received is usually echoed). Where the
+        connection must fail, another valid code, a TCP close or a reset get the
+        failure-shape table's MUST row (non-strict: 7.1.7 SHOULD send an
+        appropriate close frame), unless the code answers the client's close
+        frame the connection fails at (processing it). Anything else fails (a
+        code no close frame may carry, a close where none is due, a TCP close
+        where a close must be answered, 5.5.1).
         """
         if how.kind != "close":
             if self.kind is EndingKind.FAIL:
-                return "non-strict", ("the connection was failed by a TCP "
-                                      + ("reset" if how.kind == "reset" else "close")
-                                      + " without a close frame (RFC6455 7.1.7 SHOULD send "
-                                      "one first)")
+                return self._shape_grade(
+                    Shape.RESET if how.kind == "reset" else Shape.TCP_CLOSE)
             return "fail", ""
         code = how.code
         if code in self.codes:
@@ -215,7 +221,21 @@ class Ending:
             shown = "an empty close frame" if code is None else f"close code {code}"
             return "non-strict", (f"the close was answered with {shown}; the code received is "
                                   "usually echoed (RFC6455 5.5.1)")
+        if self.kind is EndingKind.FAIL and not self.at_close and (
+                code is None or is_valid_on_wire(code)):
+            # answering a close frame it should have failed on is processing it: fails
+            return self._shape_grade(Shape.OTHER_CODE)
         return "fail", ""
+
+    def _shape_grade(self, shape: Shape) -> tuple[Grade, str]:
+        """A failed connection ended in ``shape``: the failure-shape table's grade,
+        at the level the violation's rule asks for the end (RFC 6455 5.1 only
+        closes the connection on an unmasked frame, the close frame being MAY;
+        every other violation the core finds fails it, 7.1.7)."""
+        unmasked = self.violation is not None and \
+            self.violation.violation is Violation.UNMASKED_FRAME
+        level = Level.MUST_CLOSE if unmasked else Level.MUST
+        return verdict_for(level, shape).value, reason_for(level, shape)  # type: ignore[return-value]
 
     def grade_unanswered(self, reactions: Sequence[Reaction]) -> tuple[Grade, str]:
         """The grade of a server that ends the conversation here without sending
@@ -312,7 +332,8 @@ def _run(frames: Sequence[Frame], *, echo: bool, max_message_size: int,
         try:
             events = receiver.feed(fed.encode())
         except ProtocolViolation as exc:
-            return Expectation(tuple(reactions), _codes_left_open(_fail(index, exc), frame))
+            failed = _fail(index, exc, at_close=frame.opcode == Opcode.CLOSE)
+            return Expectation(tuple(reactions), _codes_left_open(failed, frame))
         for event in events:
             if isinstance(event, Message):
                 opcode = Opcode.TEXT if texts and texts[-1] else event.opcode
@@ -335,8 +356,9 @@ def _run(frames: Sequence[Frame], *, echo: bool, max_message_size: int,
     return Expectation(tuple(reactions), Ending(EndingKind.OPEN))
 
 
-def _fail(index: int, exc: ProtocolViolation) -> Ending:
-    return Ending(EndingKind.FAIL, index, exc.violation.close_codes, exc)
+def _fail(index: int, exc: ProtocolViolation, *, at_close: bool = False) -> Ending:
+    return Ending(EndingKind.FAIL, index, exc.violation.close_codes, exc, at_close=at_close)
+
 
 
 def _codes_left_open(ending: Ending, frame: Frame) -> Ending:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import socket
 import socketserver
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -111,10 +112,28 @@ class _Canned(socketserver.BaseRequestHandler):
         accept = base64.b64encode(hashlib.sha1(key + GUID).digest()).decode()
         sock.sendall(answer.format(accept=accept).encode())
         if answer.startswith("HTTP/1.1 101"):
-            # The catalogue closes an accepted connection: answer its close frame.
-            frame = sock.recv(4096)
-            if frame and frame[0] & 0x0F == 0x8:
-                sock.sendall(b"\x88\x02\x03\xe8")
+            # The catalogue pings an accepted connection, then closes it: answer both.
+            for _ in range(4):
+                frame = _read_small_frame(sock)
+                if frame is None:
+                    return
+                opcode, payload = frame
+                if opcode == 0x9:
+                    sock.sendall(bytes([0x8A, len(payload)]) + payload)
+                elif opcode == 0x8:
+                    sock.sendall(b"\x88\x02\x03\xe8")
+                    return
+
+
+def _read_small_frame(sock: socket.socket) -> tuple[int, bytes] | None:
+    """One masked client frame of at most 125 bytes: its opcode and unmasked payload."""
+    head = sock.recv(2, socket.MSG_WAITALL)
+    if len(head) < 2 or head[1] & 0x7F > 125:
+        return None
+    key = sock.recv(4, socket.MSG_WAITALL)
+    size = head[1] & 0x7F
+    data = sock.recv(size, socket.MSG_WAITALL) if size else b""
+    return head[0] & 0x0F, bytes(b ^ key[i % 4] for i, b in enumerate(data))
 
 
 class _CannedServer(socketserver.ThreadingTCPServer):
