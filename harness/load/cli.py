@@ -195,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     progress.done()
     if monitor is not None:
-        judge_memory(recorder, options.memory_threshold, engine.now())
+        judge_memory(recorder, options.memory_threshold, recorder.stage.ended or 0.0)
     section = load_section(recorder, scenario, engine="asyncio", server_pid=pid)
     section["slo"] = [o.to_dict() for o in judge(objectives, section["totals"])]
     section["passed"] = section["totals"]["violation_count"] == 0 and all(

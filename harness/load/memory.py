@@ -4,9 +4,10 @@ A stage that holds a steady number of connections while churning them (a
 pattern ``lifetime``) should end with the server's RSS where it began: the
 memory of a closed connection is returned. The growth divided by the
 connections closed in the stage is what each one kept; above the threshold it
-is a ``memory-kept`` violation of that stage. Stages whose held count moved by
-more than a tenth (ramps) or that closed fewer than :data:`MIN_CLOSED`
-connections are not judged: their growth says nothing per closed connection.
+is a ``memory-kept`` violation of that stage. Only steady stages are judged,
+those holding as many connections as the stage before (a ramp's growth is the
+memory of open connections), and only once they closed :data:`MIN_CLOSED`
+connections.
 """
 
 from __future__ import annotations
@@ -22,13 +23,12 @@ MIN_CLOSED = 100
 def judge_memory(recorder: Recorder, threshold_kib: float, now: float) -> None:
     """Record a ``memory-kept`` violation on each stage whose closed connections kept
     more than ``threshold_kib`` KiB each; sets ``kept_per_closed_kib`` where judged."""
-    for stage in recorder.stages:
+    for before, stage in zip(recorder.stages, recorder.stages[1:], strict=False):
         server = stage.server
         if "rss_start_mb" not in server or "rss_end_mb" not in server:
             continue
         closed = server["closed_end"] - server["closed_start"]
-        held_start, held_end = server["held_start"], server["held_end"]
-        if closed < MIN_CLOSED or abs(held_end - held_start) > 0.1 * max(held_start, 1):
+        if closed < MIN_CLOSED or stage.connections != before.connections:
             continue
         kept = (server["rss_end_mb"] - server["rss_start_mb"]) * 1024 / closed
         server["kept_per_closed_kib"] = round(kept, 2)

@@ -84,7 +84,7 @@ class StageStats:
             "bytes_per_s": round((self.bytes_sent + self.bytes_received) / elapsed, 1),
             "connect_ms": self.connect.summary(), "handshake_ms": self.handshake.summary(),
             "rtt_ms": self.rtt.summary(),
-            "ping_deviation_ms": self.ping_deviation.summary(),
+            "ping_deviation_ms": self.ping_deviation.summary(), "pings": self.pings,
             "errors": dict(sorted(self.errors.items())),
             "error_rate": _rate(sum(self.errors.values()), self.sent + self.opened),
             "violations": dict(sorted(self.violations.items())),
