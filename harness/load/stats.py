@@ -96,6 +96,10 @@ def _rate(errors: int, attempts: int) -> float:
     return round(errors / attempts, 6) if attempts else (1.0 if errors else 0.0)
 
 
+_COUNTS = ("opened", "closed", "sent", "received", "bytes_sent", "bytes_received", "pings")
+_HISTOGRAMS = ("connect", "handshake", "rtt", "ping_deviation")
+
+
 class Recorder:
     """The run's statistics; ``clock`` times are seconds from the run's start."""
 
@@ -107,6 +111,7 @@ class Recorder:
         self._interval = LatencyHistogram()
         self._interval_counts = Counter[str]()
         self._last_sample = 0.0
+        self._held_by: dict[str, int] = {}
 
     @property
     def stage(self) -> StageStats:
@@ -193,6 +198,51 @@ class Recorder:
         self._interval_counts = Counter()
         self._last_sample = now
         return point
+
+    # -- across processes (the Locust engine) ----------------------------------
+
+    def take(self) -> dict[str, Any]:
+        """What was recorded since the last take, JSON-able, and start afresh: the
+        counters and histograms of the current stage, the examples, the held count."""
+        stage = self.stage
+        out: dict[str, Any] = {
+            "counts": {key: getattr(stage, key) for key in _COUNTS},
+            "histograms": {key: getattr(stage, key).encode() for key in _HISTOGRAMS},
+            "errors": dict(stage.errors), "violations": dict(stage.violations),
+            "examples": [v.to_dict() for kept in self.examples.values() for v in kept],
+            "held": self.held,
+        }
+        self.stages[-1] = StageStats(stage.index, stage.connections, stage.duration,
+                                     started=stage.started)
+        self.examples = {}
+        return out
+
+    def merge(self, taken: dict[str, Any], source: str) -> None:
+        """Add what another recorder's :meth:`take` gave to the current stage;
+        ``source`` names it (its held count replaces the previous one from there)."""
+        stage = self.stage
+        for key in _COUNTS:
+            setattr(stage, key, getattr(stage, key) + int(taken["counts"][key]))
+        for key in _HISTOGRAMS:
+            getattr(stage, key).add(LatencyHistogram.decode(taken["histograms"][key]))
+            if key == "rtt":
+                self._interval.add(LatencyHistogram.decode(taken["histograms"][key]))
+        stage.errors.update(taken["errors"])
+        stage.violations.update(taken["violations"])
+        self._interval_counts["received"] += int(taken["counts"]["received"])
+        self._interval_counts["bytes"] += int(taken["counts"]["bytes_received"]) + int(
+            taken["counts"]["bytes_sent"])
+        self._interval_counts["errors"] += sum(taken["errors"].values())
+        self._interval_counts["violations"] += sum(taken["violations"].values())
+        for example in taken["examples"]:
+            kept = self.examples.setdefault(example["kind"], [])
+            if len(kept) < MAX_EXAMPLES:
+                kept.append(Violation(example["kind"], example["detail"], stage.index,
+                                      example["at_s"], example["connection"],
+                                      example["wirelog"]))
+        self._held_by[source] = int(taken["held"])
+        self.held = sum(self._held_by.values())
+        stage.peak = max(stage.peak, self.held)
 
     @property
     def violation_count(self) -> int:
