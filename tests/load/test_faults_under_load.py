@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import faulty_cmd, reference_cmd, run_load, stage_of_first
+from .loadruns import faulty_cmd, needs_load_extra, reference_cmd, run_load, stage_of_first
+
+pytestmark = needs_load_extra
 
 
 def test_crossed_sessions_above_100_connections(tmp_path: Path) -> None:

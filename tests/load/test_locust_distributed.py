@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import faulty_cmd, reference_cmd
 from wsspec.launcher import free_port, launch
+
+from .loadruns import faulty_cmd, reference_cmd
 
 pytest.importorskip("locust", reason="the Locust engine needs the load extra")
 

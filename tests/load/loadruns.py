@@ -1,7 +1,8 @@
-"""Helpers of the load tests: a server in its own process and a load run read back."""
+"""Helpers of the load tests: servers in their own process, a load run read back."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -10,7 +11,10 @@ from typing import Any
 import pytest
 from wsspec.launcher import python_command
 
-pytest.importorskip("hdrh", reason="wsspec load needs the load extra (pip install -e '.[load]')")
+#: skip a module when the load extra is missing
+needs_load_extra = pytest.mark.skipif(
+    importlib.util.find_spec("hdrh") is None,
+    reason="wsspec load needs the load extra (pip install -e '.[load]')")
 
 #: the long runs (thousands of connections, Locust in several processes) are opt-in
 LONG = os.environ.get("WSSPEC_LOAD_LONG") == "1"
