@@ -125,7 +125,7 @@ def parse_stage(where: str, text: str) -> tuple[int, float]:
     if connections > MAX_STAGE_CONNECTIONS:
         raise ProfileError(f"{where}: at most {MAX_STAGE_CONNECTIONS} connections, "
                            f"got {connections}")
-    return connections, parse_duration(where, duration)
+    return connections, parse_duration(f"{where} {text.strip()!r}", duration)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,35 @@
+"""The compliant reference server passes a 1000-connection staged run, heartbeat and
+permessage-deflate included, with no error and no rule broken."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .loadruns import needs_load_extra, reference_cmd, run_load
+
+pytestmark = needs_load_extra
+
+
+def test_the_reference_server_passes_1000_connections(tmp_path: Path) -> None:
+    profile = tmp_path / "reference.toml"
+    profile.write_text("[heartbeat]\nping_interval = 1.0\ntimeout = 2.0\n\n"
+                       "[deflate]\nenabled = true\n\n"
+                       '[load]\nstages = ["200:2s", "500:2s", "1000:4s"]\nramp = 1000\n'
+                       'message_rate = 1\ndeflate = true\nslo = "errors<0.1%"\n',
+                       encoding="utf-8")
+    status, report = run_load(tmp_path, "--target-cmd",
+                              reference_cmd("--profile", str(profile)),
+                              "--profile", str(profile))
+    load = report["load"]
+    totals = load["totals"]
+    assert status == 0, (totals["errors"], load["examples"])
+    assert [s["connections"] for s in load["stages"]] == [200, 500, 1000]
+    assert load["stages"][2]["peak_connections"] == 1000
+    assert totals["error_count"] == 0 and totals["violation_count"] == 0
+    assert totals["messages_received"] > 1500
+    assert totals["closed"] == totals["opened"] == 1000  # every close handshake completed
+    # every connection was pinged; the timer deviations are reported stage by stage
+    assert load["stages"][2]["pings"] >= 1000
+    assert all(s["ping_deviation_ms"]["count"] == s["pings"] for s in load["stages"])
+    assert load["scenario"]["pattern"]["deflate"] is True
+    assert [o["met"] for o in load["slo"]] == [True]
