@@ -108,7 +108,7 @@ class Recorder:
         self.series: list[dict[str, Any]] = []
         self.examples: dict[str, list[Violation]] = {}
         self.held = 0
-        self._interval = LatencyHistogram()
+        self._interval = LatencyHistogram(digits=2)
         self._interval_counts = Counter[str]()
         self._last_sample = 0.0
         self._held_by: dict[str, int] = {}
