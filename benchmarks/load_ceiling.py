@@ -67,8 +67,11 @@ from locust import User, constant_pacing, events, task
 
 PAYLOAD = "x" * 64
 
+RATE = os.environ["BENCH_RATE"]
+
+
 class EchoUser(User):
-    wait_time = constant_pacing(1.0 / float(os.environ["BENCH_RATE"]))
+    wait_time = constant_pacing(0.0 if RATE == "max" else 1.0 / float(RATE))
 
     def on_start(self):
         self.ws = websocket.create_connection(self.host)
@@ -91,7 +94,8 @@ import asyncio, sys, time
 from websockets.asyncio.client import connect
 
 URL, CONNECTIONS = sys.argv[1], int(sys.argv[2])
-RATE, SECONDS = float(sys.argv[3]), float(sys.argv[4])
+PERIOD = 0.0 if sys.argv[3] == "max" else 1.0 / float(sys.argv[3])
+SECONDS = float(sys.argv[4])
 PAYLOAD = "x" * 64
 echoes = 0
 
@@ -103,7 +107,7 @@ async def one(end):
             await ws.send(PAYLOAD)
             await ws.recv()
             echoes += 1
-            next_at += 1.0 / RATE
+            next_at += PERIOD
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
 async def main():
@@ -122,7 +126,8 @@ from wsspec.protocol import Frame, Message, Opcode, Receiver, ResponseParser, bu
 from wsspec.wirelog import WireLog
 
 URL, CONNECTIONS = sys.argv[1], int(sys.argv[2])
-RATE, SECONDS = float(sys.argv[3]), float(sys.argv[4])
+PERIOD = 0.0 if sys.argv[3] == "max" else 1.0 / float(sys.argv[3])
+SECONDS = float(sys.argv[4])
 PAYLOAD = b"x" * 64
 echoes = 0
 
@@ -150,7 +155,7 @@ async def one(end):
                     driver.wirelog.frame("in", event)
                 got = got or isinstance(event, Message)
         echoes += 1
-        next_at += 1.0 / RATE
+        next_at += PERIOD
         await asyncio.sleep(max(0.0, next_at - time.monotonic()))
     await driver.aclose()
 
@@ -375,8 +380,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=8)
-    parser.add_argument("--connections", type=int, default=100)
-    parser.add_argument("--rate", type=float, default=20.0)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--rate", default="max",
+                        help="messages a second per connection, or max (default): as fast "
+                        "as each generator can")
     parser.add_argument("--servers", default="reference,websockets,gin")
     parser.add_argument("--generators", default=",".join(GENERATORS))
     parser.add_argument("--idle", default="1000,5000,10000")

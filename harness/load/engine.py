@@ -16,12 +16,12 @@ import asyncio
 import errno
 import random
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from wsspec.profile import HeartbeatPolicy, TargetAddress
 
 from .monitor import ServerMonitor
-from .scenario import Scenario
+from .scenario import MAX_RATE, Scenario
 from .session import Endpoint, LoadSession, State
 from .stats import Recorder
 
@@ -42,17 +42,22 @@ class _Client(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self._timer: asyncio.TimerHandle | None = None
         self.closing = False  # counted in the engine's closing connections
-        self._interval = 1.0 / engine.scenario.pattern.rate if engine.scenario.pattern.rate else 0.0
+        rate = engine.scenario.pattern.rate
+        self._flood = rate == MAX_RATE
+        self._interval = 1.0 / rate if rate and not self._flood else 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        transport.write(self.session.handshake())
+        # uvloop's transports do not derive from asyncio.Transport; they have its methods
+        self.transport = cast(asyncio.Transport, transport)
+        self.transport.write(self.session.handshake())
 
     def data_received(self, data: bytes) -> None:
         session = self.session
         was_open = session.state is State.OPEN
-        answer = session.feed(data, self.loop.time())
+        now = self.loop.time()
+        answer = session.feed(data, now)
+        if self._flood and session.state is State.OPEN and was_open:
+            answer += session.fill(now)  # each echo made room for a message: one write
         if answer and self.transport is not None:
             self.transport.write(answer)
         if session.done:
@@ -67,7 +72,9 @@ class _Client(asyncio.Protocol):
         self.engine.forget(self)
 
     def start_sending(self) -> None:
-        if self._interval:
+        if self._flood and self.transport is not None:
+            self.transport.write(self.session.fill(self.loop.time()))
+        elif self._interval:
             # a random phase, so connections opened together do not send together
             self._timer = self.loop.call_later(random.random() * self._interval, self._send)
         lifetime = self.engine.scenario.pattern.lifetime

@@ -3,9 +3,10 @@
 Values from 1 µs to 10 minutes are kept with three significant digits (a
 value is off by at most 0.1 %; two digits, 1 %, for the one-second histograms
 of the time series, which are read and reset every second), in a fixed array
-whatever the number of samples. A summary walks the array once. Histograms merge (:meth:`LatencyHistogram.add`) and travel as a
-compact base64 string (:meth:`encode`, :meth:`decode`), which is how the
-Locust workers hand theirs to the master.
+whatever the number of samples. A summary walks the array once. Histograms
+merge (:meth:`LatencyHistogram.add`) and travel as a compact base64 string
+(:meth:`encode`, :meth:`decode`), which is how the Locust workers hand theirs
+to the master.
 """
 
 from __future__ import annotations

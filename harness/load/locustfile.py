@@ -31,7 +31,7 @@ from locust import LoadTestShape, User, events, task
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 from wsspec.load.report import load_report, load_section, now_utc
-from wsspec.load.scenario import Pattern, Scenario, parse_stages
+from wsspec.load.scenario import MAX_RATE, Pattern, Scenario, parse_rate, parse_stages
 from wsspec.load.session import Endpoint, LoadSession, State
 from wsspec.load.slo import judge, parse_slo
 from wsspec.load.stats import Recorder
@@ -88,7 +88,7 @@ def _options(parser: Any) -> None:
     parser.add_argument("--wsspec-stages", default="10:10s", help="CONNECTIONS:DURATION,...")
     parser.add_argument("--wsspec-ramp", type=float, default=100.0)
     parser.add_argument("--wsspec-size", type=int, default=64)
-    parser.add_argument("--wsspec-rate", type=float, default=1.0)
+    parser.add_argument("--wsspec-rate", default="1", help="messages a second, or max")
     parser.add_argument("--wsspec-binary", action="store_true", default=False)
     parser.add_argument("--wsspec-profile", default="", help="target profile (TOML)")
     parser.add_argument("--wsspec-slo", default="", help='e.g. "p99<50ms,errors<0.1%%"')
@@ -96,7 +96,7 @@ def _options(parser: Any) -> None:
 
 
 def _scenario(options: Any) -> Scenario:
-    pattern = Pattern(size=options.wsspec_size, rate=options.wsspec_rate,
+    pattern = Pattern(size=options.wsspec_size, rate=parse_rate(options.wsspec_rate),
                       binary=options.wsspec_binary)
     return Scenario(parse_stages(options.wsspec_stages), pattern, ramp=options.wsspec_ramp)
 
@@ -174,6 +174,8 @@ class WsspecUser(User):
 
     def wait_time(self) -> float:
         rate = _Run.scenario.pattern.rate if _Run.scenario else 0.0
+        if rate == MAX_RATE:
+            return 0.0 if self.session is None or not self.session.tracker.full() else 0.001
         return 1.0 / rate if rate else 0.5
 
     def on_start(self) -> None:

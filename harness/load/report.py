@@ -18,7 +18,7 @@ from typing import Any
 from wsspec import __version__
 
 from .histogram import LatencyHistogram
-from .scenario import Scenario
+from .scenario import MAX_RATE, Scenario
 from .stats import Recorder, StageStats
 
 __all__ = ["load_report", "load_section", "totals"]
@@ -71,7 +71,7 @@ def load_section(recorder: Recorder, scenario: Scenario, *, engine: str,
         "scenario": {
             "stages": [{"connections": s.connections, "duration_s": s.duration}
                        for s in scenario.stages],
-            "pattern": asdict(scenario.pattern), "ramp_per_s": scenario.ramp,
+            "pattern": _pattern(scenario), "ramp_per_s": scenario.ramp,
         },
         "server_pid": server_pid,
         "stages": [stage.to_dict() for stage in recorder.stages],
@@ -82,6 +82,13 @@ def load_section(recorder: Recorder, scenario: Scenario, *, engine: str,
         "slo": slo or [],
         "passed": recorder.violation_count == 0 and all(o["met"] for o in slo or []),
     }
+
+
+def _pattern(scenario: Scenario) -> dict[str, Any]:
+    pattern = asdict(scenario.pattern)
+    if pattern["rate"] == MAX_RATE:
+        pattern["rate"] = "max"  # JSON has no infinity
+    return pattern
 
 
 def load_report(section: dict[str, Any], url: str, profile: dict[str, Any],

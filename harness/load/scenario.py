@@ -20,11 +20,13 @@ from wsspec.profile import MAX_STAGE_CONNECTIONS, ProfileError
 from wsspec.profile import parse_duration as _parse_duration
 from wsspec.profile import parse_stage as _parse_stage
 
-__all__ = ["MAX_CONNECTIONS", "Pattern", "Scenario", "ScenarioError", "Stage",
+__all__ = ["MAX_CONNECTIONS", "MAX_RATE", "Pattern", "Scenario", "ScenarioError", "Stage",
            "parse_duration", "parse_stages"]
 
 #: the most connections one stage may ask for
 MAX_CONNECTIONS = MAX_STAGE_CONNECTIONS
+#: the rate of a connection that sends as fast as its echoes return (``--rate max``)
+MAX_RATE = float("inf")
 
 class ScenarioError(ValueError):
     """A stage list or a message pattern the generator cannot run; one line."""
@@ -46,7 +48,9 @@ class Pattern:
     """The messages of one connection.
 
     ``rate`` is messages a second per connection (0: an idle connection that
-    only answers pings); ``size`` the payload bytes (at least the 18-byte
+    only answers pings; :data:`MAX_RATE`, ``--rate max``: as fast as the echoes
+    come back, ``window`` messages in flight, each echo making room for the
+    next, written together); ``size`` the payload bytes (at least the 18-byte
     identity); ``window`` caps the messages awaiting their echo, so a slow
     server slows the sender instead of growing a queue.
     """
@@ -99,8 +103,9 @@ def check_pattern(pattern: Pattern) -> None:
         raise ScenarioError(f"size: expected {IDENTITY_SIZE} to {16 * 2**20} bytes "
                             f"(a message carries an {IDENTITY_SIZE}-byte identity), "
                             f"got {pattern.size}")
-    if not 0 <= pattern.rate <= 10_000:
-        raise ScenarioError(f"rate: expected 0 to 10000 messages a second, got {pattern.rate!r}")
+    if not (0 <= pattern.rate <= 10_000 or pattern.rate == MAX_RATE):
+        raise ScenarioError(f"rate: expected 0 to 10000 messages a second or max, "
+                            f"got {pattern.rate!r}")
     if pattern.lifetime is not None and not pattern.lifetime > 0:
         raise ScenarioError(f"lifetime: expected a positive number of seconds, "
                             f"got {pattern.lifetime!r}")
@@ -110,6 +115,16 @@ def check_pattern(pattern: Pattern) -> None:
         if not getattr(pattern, name) > 0:
             raise ScenarioError(f"{name}: expected a positive number of seconds, "
                                 f"got {getattr(pattern, name)!r}")
+
+
+def parse_rate(text: str) -> float:
+    """``--rate``: messages a second per connection, or ``max``."""
+    if text.strip().lower() == "max":
+        return MAX_RATE
+    try:
+        return float(text)
+    except ValueError:
+        raise ScenarioError(f"--rate: expected messages a second or max, got {text!r}") from None
 
 
 def parse_duration(text: str, where: str = "duration") -> float:

@@ -123,6 +123,15 @@ class LoadSession:
             return self._frame(opcode, self._deflater.compress(data), now, rsv1=True)
         return self._frame(opcode, data, now)
 
+    def fill(self, now: float) -> bytes:
+        """As many messages as the window has room for, in one piece of bytes."""
+        pieces = []
+        while True:
+            piece = self.next_message(now)
+            if not piece:
+                return b"".join(pieces)
+            pieces.append(piece)
+
     def close(self, now: float, code: int = _NORMAL) -> bytes:
         """Start the close handshake (``b""`` unless open)."""
         if self.state is not State.OPEN:

@@ -33,3 +33,15 @@ def test_the_reference_server_passes_1000_connections(tmp_path: Path) -> None:
     assert all(s["ping_deviation_ms"]["count"] == s["pings"] for s in load["stages"])
     assert load["scenario"]["pattern"]["deflate"] is True
     assert [o["met"] for o in load["slo"]] == [True]
+
+
+def test_max_rate_keeps_the_window_full_and_checks_every_echo(tmp_path: Path) -> None:
+    status, report = run_load(tmp_path, "--target-cmd", reference_cmd(), "--stages", "20:2s",
+                              "--rate", "max", "--window", "8", "--loop", "asyncio")
+    load = report["load"]
+    assert status == 0, load["examples"]
+    assert load["scenario"]["pattern"]["rate"] == "max"
+    totals = load["totals"]
+    assert totals["messages_received"] > 2000 and totals["violation_count"] == 0
+    # at most the window was still awaited per connection when the run ended
+    assert 0 <= totals["messages_sent"] - totals["messages_received"] <= 20 * 8
