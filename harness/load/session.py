@@ -125,7 +125,7 @@ class LoadSession:
 
     def fill(self, now: float) -> bytes:
         """As many messages as the window has room for, in one piece of bytes."""
-        pieces = []
+        pieces: list[bytes] = []
         while True:
             piece = self.next_message(now)
             if not piece:
