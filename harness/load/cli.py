@@ -42,7 +42,7 @@ from .scenario import (
     parse_rate,
     parse_stages,
 )
-from .slo import SloError, judge, parse_slo
+from .slo import SloError, parse_slo
 from .stats import Recorder
 
 __all__ = ["main"]
@@ -209,10 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress.done()
     if monitor is not None:
         judge_memory(recorder, options.memory_threshold, recorder.stage.ended or 0.0)
-    section = load_section(recorder, scenario, engine="asyncio", server_pid=pid)
-    section["slo"] = [o.to_dict() for o in judge(objectives, section["totals"])]
-    section["passed"] = section["totals"]["violation_count"] == 0 and all(
-        o["met"] for o in section["slo"])
+    section = load_section(recorder, scenario, engine="asyncio", objectives=objectives,
+                           server_pid=pid)
     report = load_report(section, url, profile.to_dict(), started, time.monotonic() - clock)
     write_outputs(report, options.report_dir)
     if options.junit:

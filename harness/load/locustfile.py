@@ -33,7 +33,7 @@ from locust.runners import MasterRunner, WorkerRunner
 from wsspec.load.report import load_report, load_section, now_utc
 from wsspec.load.scenario import MAX_RATE, Pattern, Scenario, parse_rate, parse_stages
 from wsspec.load.session import Endpoint, LoadSession, State
-from wsspec.load.slo import judge, parse_slo
+from wsspec.load.slo import parse_slo
 from wsspec.load.stats import Recorder
 from wsspec.profile import TargetAddress, TargetProfile, load_profile
 
@@ -265,10 +265,7 @@ def _write_report(environment: Environment, **_: Any) -> None:
     recorder = _Run.recorder
     recorder.end(time.monotonic() - _Run.clock)
     objectives = parse_slo(options.wsspec_slo) if options and options.wsspec_slo else ()
-    section = load_section(recorder, _Run.scenario, engine="locust")
-    section["slo"] = [o.to_dict() for o in judge(objectives, section["totals"])]
-    section["passed"] = section["totals"]["violation_count"] == 0 and all(
-        o["met"] for o in section["slo"])
+    section = load_section(recorder, _Run.scenario, engine="locust", objectives=objectives)
     total = environment.stats.total
     section["locust"] = {
         "workers": len(_Run.reporters) if isinstance(environment.runner, MasterRunner) else 0,
@@ -276,9 +273,10 @@ def _write_report(environment: Environment, **_: Any) -> None:
         "rps": round(total.total_rps, 1),
         "p99_ms": total.get_response_time_percentile(0.99),
     }
+    from wsspec.load.cli import write_outputs
+
     report = load_report(section, environment.host or "", _Run.profile.to_dict(), _Run.started,
                          time.monotonic() - _Run.clock)
-    from wsspec.load.cli import write_outputs
 
     directory = Path(options.wsspec_report_dir if options else "reports")
     write_outputs(report, directory)

@@ -19,9 +19,10 @@ from wsspec import __version__
 
 from .histogram import LatencyHistogram
 from .scenario import MAX_RATE, Scenario
+from .slo import Objective, judge
 from .stats import Recorder, StageStats
 
-__all__ = ["load_report", "load_section", "totals"]
+__all__ = ["load_report", "load_section", "passed", "totals"]
 
 _VERDICTS = ("pass", "non-strict", "informational", "unsupported", "fail", "error")
 
@@ -62,11 +63,19 @@ def totals(stages: list[StageStats]) -> dict[str, Any]:
     }
 
 
+def passed(section: dict[str, Any]) -> bool:
+    """No rule broken, every objective met, and a connection opened when one was asked for."""
+    totals = section["totals"]
+    wanted = any(stage["connections"] for stage in section["stages"])
+    return (totals["violation_count"] == 0 and all(o["met"] for o in section["slo"])
+            and (totals["opened"] > 0 or not wanted))
+
+
 def load_section(recorder: Recorder, scenario: Scenario, *, engine: str,
-                 slo: list[dict[str, Any]] | None = None,
+                 objectives: tuple[Objective, ...] = (),
                  server_pid: int | None = None) -> dict[str, Any]:
-    """The ``load`` section of one run (see the module docstring)."""
-    return {
+    """The ``load`` section of one run (see the module docstring), its objectives judged."""
+    section = {
         "engine": engine,
         "scenario": {
             "stages": [{"connections": s.connections, "duration_s": s.duration}
@@ -79,9 +88,10 @@ def load_section(recorder: Recorder, scenario: Scenario, *, engine: str,
         "series": recorder.series,
         "examples": [v.to_dict() for kind in sorted(recorder.examples)
                      for v in recorder.examples[kind]],
-        "slo": slo or [],
-        "passed": recorder.violation_count == 0 and all(o["met"] for o in slo or []),
     }
+    section["slo"] = [o.to_dict() for o in judge(objectives, section["totals"])]
+    section["passed"] = passed(section)
+    return section
 
 
 def _pattern(scenario: Scenario) -> dict[str, Any]:

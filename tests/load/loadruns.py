@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,14 @@ needs_load_extra = pytest.mark.skipif(
     importlib.util.find_spec("hdrh") is None,
     reason="wsspec load needs the load extra (pip install -e '.[load]')")
 
-#: the long runs (thousands of connections, Locust in several processes) are opt-in
+#: the long runs (soaks of thousands of connections) are opt-in: WSSPEC_LOAD_LONG=1
 LONG = os.environ.get("WSSPEC_LOAD_LONG") == "1"
-needs_long = pytest.mark.skipif(not LONG, reason="a long load run: set WSSPEC_LOAD_LONG=1")
+_SKIP_UNLESS_LONG = pytest.mark.skipif(not LONG, reason="a long load run: set WSSPEC_LOAD_LONG=1")
+
+
+def needs_long(test: Callable[..., None]) -> Callable[..., None]:
+    """Mark ``test`` as a long run (marker ``load_long``), skipped unless opted in."""
+    return pytest.mark.load_long(_SKIP_UNLESS_LONG(test))
 
 
 def faulty_cmd(fault: str, *extra: str) -> str:

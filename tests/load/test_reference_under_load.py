@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .loadruns import needs_load_extra, reference_cmd, run_load
+from .loadruns import needs_load_extra, needs_long, reference_cmd, run_load
 
 pytestmark = needs_load_extra
 
@@ -45,3 +45,17 @@ def test_max_rate_keeps_the_window_full_and_checks_every_echo(tmp_path: Path) ->
     assert totals["messages_received"] > 2000 and totals["violation_count"] == 0
     # at most the window was still awaited per connection when the run ended
     assert 0 <= totals["messages_sent"] - totals["messages_received"] <= 20 * 8
+
+
+@needs_long
+def test_a_soak_of_5000_churning_connections(tmp_path: Path) -> None:
+    """Opt-in (WSSPEC_LOAD_LONG=1, about a minute): 5000 connections, each replaced every
+    15 s, for a minute; the reference server keeps no memory per closed connection."""
+    status, report = run_load(tmp_path, "--target-cmd", reference_cmd(), "--stages",
+                              "5000:20s,5000:40s", "--rate", "0.2", "--lifetime", "15",
+                              "--ramp", "1000", "--echo-timeout", "10")
+    load = report["load"]
+    assert status == 0, (load["totals"]["errors"], load["examples"])
+    assert load["totals"]["peak_connections"] >= 4900
+    steady = load["stages"][1]
+    assert steady["closed"] > 5000 and steady["server"]["kept_per_closed_kib"] < 16
