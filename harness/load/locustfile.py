@@ -174,8 +174,10 @@ class WsspecUser(User):
 
     def wait_time(self) -> float:
         rate = _Run.scenario.pattern.rate if _Run.scenario else 0.0
+        if self.session is None or self.session.done:
+            return 1.0  # nothing to send on a connection that failed or ended
         if rate == MAX_RATE:
-            return 0.0 if self.session is None or not self.session.tracker.full() else 0.001
+            return 0.001 if self.session.tracker.full() else 0.0
         return 1.0 / rate if rate else 0.5
 
     def on_start(self) -> None:
