@@ -7,21 +7,26 @@ section next to Locust's own totals, and writes Locust's CSV.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import wsspec.load
 from wsspec.launcher import free_port, launch
 
 from .loadruns import faulty_cmd, reference_cmd
 
-pytest.importorskip("locust", reason="the Locust engine needs the load extra")
+# find_spec, not importorskip: importing Locust here would monkey-patch this process
+# (gevent), threads and all, under pytest-xdist's feet
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("locust") is None,
+                                reason="the Locust engine needs the load extra")
 
 
 def _locust(*args: str) -> list[str]:
-    locustfile = Path(__import__("wsspec.load", fromlist=["x"]).__file__).parent / "locustfile.py"
+    locustfile = Path(wsspec.load.__file__).parent / "locustfile.py"
     return [sys.executable, "-m", "locust", "-f", str(locustfile), *args]
 
 
