@@ -83,3 +83,19 @@ def test_the_workers_check_integrity_too(tmp_path: Path) -> None:
     assert load["totals"]["violations"].get("crossed", 0) > 0
     assert not load["stages"][0]["violations"]
     assert any(e["kind"] == "crossed" and e["wirelog"] for e in load["examples"])
+
+
+def test_processes_fork_workers_that_report_to_their_master(tmp_path: Path) -> None:
+    server = launch(reference_cmd())
+    try:
+        done = subprocess.run(
+            _locust("--headless", "--processes", "2", "--host", server.url,
+                    "--wsspec-stages", "20:2s,30:2s", "--wsspec-ramp", "100", "--wsspec-rate",
+                    "5", "--wsspec-report-dir", str(tmp_path / "reports"), "--only-summary"),
+            capture_output=True, text=True, timeout=90, cwd=tmp_path)
+    finally:
+        server.stop()
+    load = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))["load"]
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert load["locust"]["workers"] == 2 and load["totals"]["opened"] == 30
+    assert load["totals"]["rtt_ms"]["count"] == load["totals"]["messages_received"] > 100
