@@ -183,7 +183,8 @@ class Engine:
                     lambda: _Client(self, LoadSession(
                         conn, self.endpoint, self.scenario.pattern, self.recorder,
                         heartbeat=self.heartbeat, deflate=self.deflate, started=started,
-                        connected=loop.time())),
+                        connected=loop.time(),
+                        connect_timeout=self.scenario.connect_timeout)),
                     self.address.host, self.address.port),
                 self.scenario.connect_timeout)
         except (OSError, asyncio.TimeoutError) as exc:

@@ -90,6 +90,8 @@ def _options(parser: Any) -> None:
     parser.add_argument("--wsspec-size", type=int, default=64)
     parser.add_argument("--wsspec-rate", default="1", help="messages a second, or max")
     parser.add_argument("--wsspec-binary", action="store_true", default=False)
+    parser.add_argument("--wsspec-deflate", action="store_true", default=False,
+                        help="offer permessage-deflate (used if the profile declares it)")
     parser.add_argument("--wsspec-profile", default="", help="target profile (TOML)")
     parser.add_argument("--wsspec-slo", default="", help='e.g. "p99<50ms,errors<0.1%%"')
     parser.add_argument("--wsspec-report-dir", default="reports")
@@ -97,7 +99,7 @@ def _options(parser: Any) -> None:
 
 def _scenario(options: Any) -> Scenario:
     pattern = Pattern(size=options.wsspec_size, rate=parse_rate(options.wsspec_rate),
-                      binary=options.wsspec_binary)
+                      binary=options.wsspec_binary, deflate=options.wsspec_deflate)
     return Scenario(parse_stages(options.wsspec_stages), pattern, ramp=options.wsspec_ramp)
 
 
@@ -196,8 +198,10 @@ class WsspecUser(User):
         self.sock.settimeout(None)
         session = self.session = LoadSession(
             conn, Endpoint(address.netloc, address.resource), scenario.pattern, _Run.recorder,
-            heartbeat=_Run.profile.heartbeat, deflate=False, started=started,
-            connected=time.monotonic())
+            heartbeat=_Run.profile.heartbeat,
+            deflate=scenario.pattern.deflate and _Run.profile.offers("deflate"),
+            started=started, connected=time.monotonic(),
+            connect_timeout=scenario.connect_timeout)
         self.sock.sendall(session.handshake())
         self._reader = gevent.spawn(self._read)
         deadline = started + scenario.connect_timeout

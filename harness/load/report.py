@@ -75,7 +75,8 @@ def load_section(recorder: Recorder, scenario: Scenario, *, engine: str,
                  objectives: tuple[Objective, ...] = (),
                  server_pid: int | None = None) -> dict[str, Any]:
     """The ``load`` section of one run (see the module docstring), its objectives judged."""
-    section = {
+    run_totals = totals(recorder.stages)
+    section: dict[str, Any] = {
         "engine": engine,
         "scenario": {
             "stages": [{"connections": s.connections, "duration_s": s.duration}
@@ -84,12 +85,12 @@ def load_section(recorder: Recorder, scenario: Scenario, *, engine: str,
         },
         "server_pid": server_pid,
         "stages": [stage.to_dict() for stage in recorder.stages],
-        "totals": totals(recorder.stages),
+        "totals": run_totals,
         "series": recorder.series,
         "examples": [v.to_dict() for kind in sorted(recorder.examples)
                      for v in recorder.examples[kind]],
     }
-    section["slo"] = [o.to_dict() for o in judge(objectives, section["totals"])]
+    section["slo"] = [o.to_dict() for o in judge(objectives, run_totals)]
     section["passed"] = passed(section)
     return section
 

@@ -69,13 +69,14 @@ class LoadSession:
     """One connection's protocol state; see the module docstring.
 
     ``connected`` is when TCP connected and ``started`` when the connect began
-    (both on the caller's clock). Methods return the bytes to write (possibly
+    (both on the caller's clock); the 101 must arrive within ``connect_timeout``
+    of ``started``. Methods return the bytes to write (possibly
     empty); :attr:`done` tells the caller to close the socket.
     """
 
     def __init__(self, conn: int, endpoint: Endpoint, pattern: Pattern, recorder: Recorder,
                  *, heartbeat: HeartbeatPolicy | None, deflate: bool, started: float,
-                 connected: float) -> None:
+                 connected: float, connect_timeout: float = 10.0) -> None:
         self.conn = conn
         self.pattern = pattern
         self.recorder = recorder
@@ -84,6 +85,7 @@ class LoadSession:
         self.done = False
         self.started = started
         self.connected = connected
+        self.connect_timeout = connect_timeout
         self.tracker = EchoTracker(conn, pattern.size, pattern.binary, pattern.window)
         self._offers = (DeflateOffer(client_max_window_bits=True),) if deflate else ()
         extensions = [build_offer_header(self._offers)] if deflate else []
@@ -270,7 +272,7 @@ class LoadSession:
         if self.done:
             return
         if self.state is State.CONNECTING:
-            if now - self.started > 2 * self.pattern.echo_timeout:
+            if now - self.started > self.connect_timeout:
                 self.recorder.error("timeout")
                 self._finish()
             return
