@@ -57,7 +57,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = _Parser(prog=PROG, description="A staged load or soak run against a WebSocket "
+                     "server, with conformance checked on every connection (docs/load.md).")
     parser.add_argument("url", nargs="?", help="ws:// URL of the server (default: the "
                         "built-in reference server)")
     parser.add_argument("--target-cmd", metavar="CMD",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from wsspec.launcher import launch
+
 from .loadruns import needs_load_extra, needs_long, reference_cmd, run_load
 
 pytestmark = needs_load_extra
@@ -59,3 +61,19 @@ def test_a_soak_of_5000_churning_connections(tmp_path: Path) -> None:
     assert load["totals"]["peak_connections"] >= 4900
     steady = load["stages"][1]
     assert steady["closed"] > 5000 and steady["server"]["kept_per_closed_kib"] < 16
+
+
+def test_server_pid_samples_a_running_servers_memory_and_cpu(tmp_path: Path) -> None:
+    server = launch(reference_cmd())
+    try:
+        status, report = run_load(tmp_path, server.url, "--server-pid",
+                                  str(server.process.pid), "--stages", "30:2.5s",
+                                  "--rate", "20")
+    finally:
+        server.stop()
+    load = report["load"]
+    assert status == 0 and load["server_pid"] == server.process.pid
+    sampled = [p for p in load["series"] if "server_rss_mb" in p]
+    assert len(sampled) >= 2 and all(p["server_rss_mb"] > 5 for p in sampled)
+    assert max(p["server_cpu_pct"] for p in sampled) > 0
+    assert load["stages"][0]["server"]["rss_end_mb"] > 5
