@@ -4,7 +4,8 @@
 run as ``pytest --target=URL``) and exits non-zero on any failure;
 ``wsspec serve`` starts the built-in reference server; ``wsspec replay FILE``
 plays a fuzz failure again (docs/fuzzing.md); ``wsspec --list``
-prints the cases without running them; ``wsspec baseline`` writes a baseline
+prints the cases without running them; ``wsspec load``
+runs a load or soak test (docs/load.md); ``wsspec baseline`` writes a baseline
 from a report and ``wsspec compare`` compares reports (docs/reports.md).
 Anything after ``--`` goes to pytest unchanged.
 """
@@ -34,6 +35,7 @@ examples:
   wsspec --baseline wsspec-baseline.toml URL  fail only on a change against it
   wsspec compare old/report.json new/report.json --html compare.html
   wsspec replay reports/fuzz/fuzz.frames.unmasked-1.json   replay a fuzz failure
+  wsspec load URL --stages 50:30s,200:30s --slo "p99<50ms"  load and soak (docs/load.md)
 """
 
 
@@ -121,6 +123,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from wsspec.reporting.compare import main as compare
 
         return compare(argv[1:])
+    if argv[:1] == ["load"]:
+        missing = [name for name, module in (("hdrhistogram", "hdrh"), ("psutil", "psutil"))
+                   if importlib.util.find_spec(module) is None]
+        if missing:
+            print(f"wsspec load needs {' and '.join(missing)}: pip install 'wsspec[load]'",
+                  file=sys.stderr)
+            return 2
+        from wsspec.load.cli import main as load
+
+        return load(argv[1:])
     if argv[:1] == ["replay"]:
         from wsspec.fuzz.replay import main as replay
 

@@ -8,6 +8,7 @@ strict: an unknown key, a wrong type or an out-of-range value raises
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -80,6 +81,54 @@ class DeflatePolicy:
 
 
 @dataclass(frozen=True)
+class LoadPolicy:
+    """``[load]``: the default scenario of ``wsspec load`` (docs/load.md).
+
+    ``stages`` are (connections, seconds) pairs, written ``"200:30s"``.
+    """
+
+    stages: tuple[tuple[int, float], ...] = ()
+    ramp: float = 500.0
+    message_size: int = 64
+    message_rate: float = 1.0
+    binary: bool = False
+    deflate: bool = False
+    lifetime: float | None = None
+    slo: str | None = None
+
+
+#: the most connections one load stage may ask for
+MAX_STAGE_CONNECTIONS = 100_000
+_DURATION = re.compile(r"(?P<value>\d+(?:\.\d+)?)(?P<unit>ms|s|m|h)?\Z")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+def parse_duration(where: str, text: str) -> float:
+    """``"30s"``, ``"2m"``, ``"1h"``, ``"500ms"`` or bare seconds, as seconds."""
+    match = _DURATION.match(text.strip())
+    if match is None:
+        raise ProfileError(f"{where}: expected a duration such as 30s, 2m, 1h or 500ms, "
+                           f"got {text!r}")
+    seconds = float(match["value"]) * _UNITS[match["unit"]]
+    if not seconds > 0:
+        raise ProfileError(f"{where}: a duration must be positive, got {text!r}")
+    return seconds
+
+
+def parse_stage(where: str, text: str) -> tuple[int, float]:
+    """One load stage ``CONNECTIONS:DURATION`` (``"200:30s"``) as (connections, seconds)."""
+    count, colon, duration = text.strip().partition(":")
+    if not colon or not count.strip().isdigit():
+        raise ProfileError(f"{where}: expected CONNECTIONS:DURATION such as 200:30s, "
+                           f"got {text!r}")
+    connections = int(count)
+    if connections > MAX_STAGE_CONNECTIONS:
+        raise ProfileError(f"{where}: at most {MAX_STAGE_CONNECTIONS} connections, "
+                           f"got {connections}")
+    return connections, parse_duration(f"{where} {text.strip()!r}", duration)
+
+
+@dataclass(frozen=True)
 class TargetProfile:
     """Everything declared about one target. ``None`` means "not declared"."""
 
@@ -93,6 +142,7 @@ class TargetProfile:
     heartbeat: HeartbeatPolicy | None = None
     limits: LimitsPolicy | None = None
     deflate: DeflatePolicy | None = None
+    load: LoadPolicy | None = None
 
     def offers(self, capability: str) -> bool:
         """Whether the profile declares ``capability`` (one of :data:`CAPABILITIES`)."""
@@ -216,6 +266,29 @@ def _paths(where: str, v: Any) -> tuple[str, ...]:
     return paths
 
 
+def _stages(where: str, v: Any) -> tuple[tuple[int, float], ...]:
+    items = _check(where, v, list, 'a list of stages such as ["50:30s", "200:60s"]')
+    if not items:
+        raise ProfileError(f"{where}: must list at least one stage")
+    return tuple(parse_stage(f"{where}[{i}]", _str(f"{where}[{i}]", item))
+                 for i, item in enumerate(items))
+
+
+def _message_size(where: str, v: Any) -> int:
+    size = _size(where, v)
+    if not 18 <= size <= 16 * 2**20:
+        raise ProfileError(f"{where}: expected 18 to {16 * 2**20} bytes (a load message "
+                           f"carries an 18-byte identity), got {size}")
+    return size
+
+
+def _rate(where: str, v: Any) -> float:
+    rate = float(_check(where, v, (int, float), "a number of messages a second"))
+    if not 0 <= rate <= 10_000:
+        raise ProfileError(f"{where}: expected 0 to 10000 messages a second, got {v!r}")
+    return rate
+
+
 def _url(where: str, v: Any) -> str:
     return check_url(_str(where, v), where)
 
@@ -239,6 +312,19 @@ _TABLES: dict[str, tuple[type, dict[str, Parser]]] = {
     "heartbeat": (HeartbeatPolicy, {"ping_interval": _positive, "timeout": _positive}),
     "limits": (LimitsPolicy, {"max_message_size": _size, "handshake_timeout": _positive}),
     "deflate": (DeflatePolicy, {"enabled": _bool}),
+    "load": (
+        LoadPolicy,
+        {
+            "stages": _stages,
+            "ramp": _positive,
+            "message_size": _message_size,
+            "message_rate": _rate,
+            "binary": _bool,
+            "deflate": _bool,
+            "lifetime": _positive,
+            "slo": _str,
+        },
+    ),
 }
 
 _TOP: dict[str, Parser] = {

@@ -32,6 +32,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "catalogue": ("wsspec.cases", "wsspec.rfc_clauses", "wsspec.fuzz", "wsspec.conformance"),
     "targets": ("wsspec.targets",),
     "reporting": ("wsspec.reporting",),
+    # Load and soak runs: a tool of its own beside the conformance run, on the sans-IO core.
+    "load": ("wsspec.load",),
     # The options, their validation and the run's state are the plugin's; so is the fuzz
     # section's pytest glue, which reads the run's options and the case's record.
     "plugin": ("wsspec.plugin", "wsspec.options", "wsspec.settings", "wsspec.runstate",
@@ -52,7 +54,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "driver": {"protocol", "records"},
     "dsl": _BELOW_THE_DSL,
     "catalogue": _BELOW_THE_CATALOGUE | {"targets"},
-    "reporting": set(LAYERS) - {"plugin", "cli"},
+    "reporting": set(LAYERS) - {"plugin", "cli", "load"},
+    "load": {"protocol", "records", "settings", "targets", "reporting"},
     "plugin": set(LAYERS),
     "cli": set(LAYERS),
 }

@@ -2,7 +2,8 @@
 
 Two reports of one server (before and after a change) or of several servers:
 the terminal lists the cases whose verdicts differ, ``--html`` renders the whole
-matrix (targets side by side, cases as rows, coloured verdict cells).
+matrix (targets side by side, cases as rows, coloured verdict cells). Reports of
+load runs are compared on their round-trip p99 and errors, stage by stage.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wsspec.reporting.load_compare import load_compare_html, load_compare_text
 from wsspec.reporting.presentation import VERDICTS, environment, section_order
 
 
@@ -68,7 +70,12 @@ def differences(columns: Sequence[Column]) -> list[tuple[str, list[str | None]]]
 
 
 def compare_text(columns: Sequence[Column]) -> list[str]:
-    """The terminal lines of a comparison."""
+    """The terminal lines of a comparison: the verdicts, then the load runs' latencies
+    and errors when the reports carry a ``load`` section."""
+    return _verdict_lines(columns) + load_compare_text([c.report for c in columns])
+
+
+def _verdict_lines(columns: Sequence[Column]) -> list[str]:
     lines = [f"[{n}] {c.label}: " + ", ".join(
         f"{c.report['summary'].get(v, 0)} {v}" for v in VERDICTS if c.report["summary"].get(v))
         for n, c in enumerate(columns, 1)]
@@ -93,6 +100,7 @@ def render_compare_html(columns: Sequence[Column]) -> str:
     return environment().get_template("compare.html.j2").render(
         columns=columns, rows=rows, verdicts=VERDICTS,
         differing=sum(1 for _, _, cells in rows if len(set(cells)) > 1),
+        load_table=load_compare_html([c.report for c in columns], [c.label for c in columns]),
     )
 
 

@@ -114,7 +114,7 @@ IDLE_TIMEOUT = 300.0
 #: The close code for a heartbeat ping that went unanswered (see the module docstring).
 HEARTBEAT_CLOSE_CODE = 1011
 #: Connections served at once; beyond this a handshake is refused with 503.
-MAX_CONNECTIONS = 512
+MAX_CONNECTIONS = 16_384  # room for load runs (wsspec load) of ten thousand
 
 _READ_CHUNK = 65536
 _log = logging.getLogger("wsspec.reference")
