@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import random
+import time
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -24,6 +25,10 @@ from .monitor import ServerMonitor
 from .scenario import MAX_RATE, Scenario
 from .session import Endpoint, LoadSession, State
 from .stats import Recorder
+
+#: the clock of every timestamp: uvloop's ``loop.time()`` is libuv's cached
+#: millisecond clock, too coarse for loopback round trips of tens of microseconds.
+_clock = time.perf_counter
 
 __all__ = ["Engine"]
 
@@ -54,7 +59,7 @@ class _Client(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         session = self.session
         was_open = session.state is State.OPEN
-        now = self.loop.time()
+        now = _clock()
         answer = session.feed(data, now)
         if self._flood and session.state is State.OPEN and was_open:
             answer += session.fill(now)  # each echo made room for a message: one write
@@ -66,14 +71,14 @@ class _Client(asyncio.Protocol):
             self.engine.on_open(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.session.eof(self.loop.time(), reset=isinstance(exc, ConnectionResetError))
+        self.session.eof(_clock(), reset=isinstance(exc, ConnectionResetError))
         self._cancel()
         self.transport = None
         self.engine.forget(self)
 
     def start_sending(self) -> None:
         if self._flood and self.transport is not None:
-            self.transport.write(self.session.fill(self.loop.time()))
+            self.transport.write(self.session.fill(_clock()))
         elif self._interval:
             # a random phase, so connections opened together do not send together
             self._timer = self.loop.call_later(random.random() * self._interval, self._send)
@@ -82,7 +87,7 @@ class _Client(asyncio.Protocol):
             self.loop.call_later(lifetime, self.close)
 
     def _send(self) -> None:
-        data = self.session.next_message(self.loop.time())
+        data = self.session.next_message(_clock())
         if data and self.transport is not None:
             self.transport.write(data)
         if self.session.state is State.OPEN:
@@ -91,7 +96,7 @@ class _Client(asyncio.Protocol):
     def close(self) -> None:
         """Start the close handshake (or drop a connection not yet open)."""
         self._cancel()
-        data = self.session.close(self.loop.time())
+        data = self.session.close(_clock())
         if self.session.state is State.CLOSING and not self.closing:
             self.closing = True
             self.engine.closing += 1
@@ -168,7 +173,7 @@ class Engine:
         return asyncio.get_running_loop()
 
     def now(self) -> float:
-        return self.loop.time() - self._t0
+        return _clock() - self._t0
 
     # -- connections ------------------------------------------------------------
 
@@ -176,14 +181,14 @@ class Engine:
         loop = self.loop
         conn = self._next_id
         self._next_id += 1
-        started = loop.time()
+        started = _clock()
         try:
             _, client = await asyncio.wait_for(
                 loop.create_connection(
                     lambda: _Client(self, LoadSession(
                         conn, self.endpoint, self.scenario.pattern, self.recorder,
                         heartbeat=self.heartbeat, deflate=self.deflate, started=started,
-                        connected=loop.time(),
+                        connected=_clock(),
                         connect_timeout=self.scenario.connect_timeout)),
                     self.address.host, self.address.port),
                 self.scenario.connect_timeout)
@@ -232,7 +237,7 @@ class Engine:
         return min(budget, self.scenario.ramp)  # no saving up beyond a second's worth
 
     def _sweep(self) -> None:
-        now = self.loop.time()
+        now = _clock()
         for client in list(self.clients.values()):
             client.check(now)
 
@@ -245,21 +250,20 @@ class Engine:
     # -- the run -------------------------------------------------------------------
 
     async def run(self) -> Recorder:
-        loop = self.loop
-        self._t0 = loop.time()
+        self._t0 = _clock()
         recorder = self.recorder
-        next_sweep = next_sample = loop.time()
+        next_sweep = next_sample = _clock()
         budget = 0.0
-        last = loop.time()
+        last = _clock()
         for index, stage in enumerate(self.scenario.stages):
             self.stage_index = index
             self.target = stage.connections
             recorder.begin_stage(stage.connections, stage.duration, self.now())
             self._server_mark("start")
-            end = loop.time() + stage.duration
-            while loop.time() < end:
+            end = _clock() + stage.duration
+            while _clock() < end:
                 await asyncio.sleep(_TICK)
-                now = loop.time()
+                now = _clock()
                 budget = self._adjust(budget + (now - last) * self.scenario.ramp)
                 last = now
                 if now >= next_sweep:
@@ -292,8 +296,8 @@ class Engine:
             await asyncio.wait(list(self._pending), timeout=self.scenario.connect_timeout)
         for client in list(self.clients.values()):
             client.close()
-        deadline = self.loop.time() + self.scenario.pattern.close_timeout + 2 * _SWEEP
-        while self.clients and self.loop.time() < deadline:
+        deadline = _clock() + self.scenario.pattern.close_timeout + 2 * _SWEEP
+        while self.clients and _clock() < deadline:
             await asyncio.sleep(_TICK)
             self._sweep()
         for client in list(self.clients.values()):
