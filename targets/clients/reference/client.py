@@ -1,0 +1,228 @@
+"""The reference client (see the package docstring): one connection, echo until closed."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import sys
+import time
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from wsspec.protocol import (
+    Frame,
+    HandshakeRequest,
+    HandshakeResponse,
+    HandshakeViolation,
+    Message,
+    Opcode,
+    ProtocolViolation,
+    Receiver,
+    ResponseParser,
+    build_request,
+    check_response,
+    encode_close_payload,
+    encode_frame,
+    generate_key,
+    parse_close_payload,
+)
+
+__all__ = ["ReferenceClient", "main", "parser"]
+
+READ_CHUNK = 65536
+
+
+class ClientError(Exception):
+    """The connection could not go on; the message says why (printed on stderr)."""
+
+
+class ReferenceClient:
+    """A strict echo client for one URL. ``timeout`` bounds every wait."""
+
+    def __init__(self, url: str, *, subprotocols: Sequence[str] = (), origin: str | None = None,
+                 timeout: float = 10.0) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "ws" or not parts.hostname:
+            raise ClientError(f"expected a ws:// URL, got {url!r}")
+        self.host = parts.hostname
+        self.port = parts.port or 80
+        self.resource = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self.subprotocols = tuple(subprotocols)
+        self.origin = origin
+        self.timeout = timeout
+        self.sock: socket.socket | None = None
+
+    # -- the behaviour: each method one rule, overridden by a faulty client ------------
+
+    def new_key(self) -> str:
+        """A fresh Sec-WebSocket-Key: 16 random bytes, base64 (RFC 6455 §4.1)."""
+        return generate_key()
+
+    def build_request(self, key: str) -> HandshakeRequest:
+        """The opening handshake (RFC 6455 §4.1)."""
+        host = self.host if self.port == 80 else f"{self.host}:{self.port}"
+        return build_request(host, self.resource, key=key, subprotocols=self.subprotocols,
+                             origin=self.origin)
+
+    def check_response(self, response: HandshakeResponse, key: str) -> list[str]:
+        """Every rule of RFC 6455 §4.1 the server's answer breaks."""
+        return check_response(response, key=key, subprotocols=self.subprotocols)
+
+    def mask_key(self) -> bytes:
+        """A fresh, unpredictable masking key for each frame (RFC 6455 §5.3, §10.3)."""
+        return os.urandom(4)
+
+    def make_receiver(self) -> Receiver:
+        """The strict reader of what the server sends (unmasked frames only, §5.1)."""
+        return Receiver(expect_masked=False)
+
+    def on_message(self, message: Message) -> None:
+        """Echo: the same opcode and payload back."""
+        self.send_frame(message.opcode, message.payload)
+
+    def on_ping(self, frame: Frame) -> None:
+        """A pong with the ping's payload (RFC 6455 §5.5.2)."""
+        self.send_frame(Opcode.PONG, frame.payload)
+
+    def on_pong(self, frame: Frame) -> None:
+        """An unsolicited pong needs no answer (RFC 6455 §5.5.3)."""
+
+    def on_close(self, frame: Frame) -> None:
+        """Answer the server's close with the same code (RFC 6455 §5.5.1), then leave
+        the TCP close to the server (§7.1.1)."""
+        code = parse_close_payload(frame.payload).code
+        self.send_frame(Opcode.CLOSE, encode_close_payload(code))
+        self.wait_for_server_close()
+
+    def on_violation(self, violation: ProtocolViolation) -> None:
+        """Fail the WebSocket connection (RFC 6455 §7.1.7): a close frame with the code
+        that says why, then wait for the server to close."""
+        print(f"failing the connection: {violation}", file=sys.stderr)
+        self.send_frame(Opcode.CLOSE, encode_close_payload(violation.close_code))
+        self.wait_for_server_close()
+
+    def wait_for_server_close(self) -> None:
+        """Read (and drop) until the server closes the TCP connection, within the timeout."""
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if not self.receive(deadline):
+                return
+
+    # -- the machinery -----------------------------------------------------------------
+
+    def send_frame(self, opcode: int, payload: bytes) -> None:
+        """One masked frame."""
+        self.send(encode_frame(opcode, payload, mask_key=self.mask_key()))
+
+    def send(self, data: bytes) -> None:
+        assert self.sock is not None
+        with contextlib.suppress(OSError):
+            self.sock.sendall(data)
+
+    def receive(self, deadline: float) -> bytes:
+        """The next bytes; empty when the server closed, or at the deadline."""
+        assert self.sock is not None
+        self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+        try:
+            return self.sock.recv(READ_CHUNK)
+        except (TimeoutError, OSError):
+            return b""
+
+    def run(self) -> int:
+        """Connect, shake hands, echo until closed; the exit status (0: clean close)."""
+        try:
+            self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except OSError as exc:
+            print(f"cannot connect to {self.host}:{self.port}: {exc}", file=sys.stderr)
+            return 1
+        try:
+            return self._session()
+        except ClientError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        finally:
+            self.sock.close()
+
+    def _session(self) -> int:
+        key = self.new_key()
+        self.send(self.build_request(key).encode())
+        parser = ResponseParser()
+        deadline = time.monotonic() + self.timeout
+        response = None
+        while response is None:
+            data = self.receive(deadline)
+            try:
+                response = parser.feed(data) if data else parser.feed_eof()
+            except HandshakeViolation as exc:
+                raise ClientError(f"bad handshake answer: {exc}") from None
+            if not data and response is None:
+                raise ClientError("no handshake answer")
+        problems = self.check_response(response, key)
+        if problems:
+            # The connection never opened: failing it is closing the TCP connection.
+            raise ClientError("refusing the handshake answer: " + " ".join(problems))
+        receiver = self.make_receiver()
+        pending = parser.trailing
+        while True:
+            if not pending:
+                pending = self.receive(time.monotonic() + self.timeout)
+                if not pending:
+                    print("the server closed (or went silent) without a close frame",
+                          file=sys.stderr)
+                    return 1
+            try:
+                events = receiver.feed(pending)
+            except ProtocolViolation as exc:
+                for event in receiver.events_before_failure:
+                    if self._handle(event):
+                        return 0
+                self.on_violation(exc)
+                return 1
+            pending = b""
+            for event in events:
+                if self._handle(event):
+                    return 0
+
+    def _handle(self, event: Frame | Message) -> bool:
+        """Act on one event; True once the close handshake is done."""
+        if isinstance(event, Message):
+            self.on_message(event)
+        elif event.opcode == Opcode.PING:
+            self.on_ping(event)
+        elif event.opcode == Opcode.PONG:
+            self.on_pong(event)
+        elif event.opcode == Opcode.CLOSE:
+            self.on_close(event)
+            return True
+        return False
+
+
+def parser(prog: str) -> argparse.ArgumentParser:
+    """The command line of the reference client (and of the faulty ones)."""
+    options = argparse.ArgumentParser(prog=prog, description="wsspec's reference WebSocket "
+                                      "client: echoes every message until the server closes.")
+    options.add_argument("url", help="ws:// URL to connect to")
+    options.add_argument("--subprotocol", action="append", default=[], metavar="NAME",
+                         help="offer this subprotocol (repeatable)")
+    options.add_argument("--origin", metavar="ORIGIN", help="send this Origin header")
+    options.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                         help="seconds each wait may take (default 10)")
+    return options
+
+
+def run_client(cls: type[ReferenceClient], args: argparse.Namespace, prog: str) -> int:
+    """Run ``cls`` with the parsed command line; a bad URL is one line on stderr (exit 2)."""
+    try:
+        client = cls(args.url, subprotocols=args.subprotocol, origin=args.origin,
+                     timeout=args.timeout)
+    except ClientError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
+    return client.run()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    prog = "python -m wsspec.targets.clients.reference"
+    return run_client(ReferenceClient, parser(prog).parse_args(argv), prog)
