@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Collection, Sequence
+from typing import Literal
 
 from wsspec.driver.base import StreamEnd
 from wsspec.protocol import (
@@ -38,7 +39,10 @@ from wsspec.wirelog import frame_entry
 
 from .wire import PeerStream
 
-__all__ = ["ClientConnection", "Event"]
+__all__ = ["Chop", "ClientConnection", "Event"]
+
+#: how frames are written: in one write, one write per frame, or writes of N bytes.
+Chop = Literal["one-write", "per-frame"] | int
 
 Event = Frame | Message | StreamEnd
 
@@ -129,32 +133,34 @@ class ClientConnection:
 
     def send_frame(self, opcode: int, payload: bytes = b"", *, fin: bool = True,
                    rsv1: bool = False, rsv2: bool = False, rsv3: bool = False,
-                   mask_key: bytes | None = None, chunks: Sequence[int] | None = None,
-                   ) -> StreamEnd | None:
+                   mask_key: bytes | None = None) -> StreamEnd | None:
         """Send one frame, valid or not (see :func:`~wsspec.protocol.encode_frame`)."""
-        return self.send_frames([Frame(opcode, payload, fin, rsv1, rsv2, rsv3,
-                                       mask_key=mask_key)], chunks=chunks)
+        return self.send([Frame(opcode, payload, fin, rsv1, rsv2, rsv3, mask_key=mask_key)])
 
-    def send_frames(self, frames: Sequence[Frame], *, chunks: Sequence[int] | None = None,
-                    per_frame: bool = False) -> StreamEnd | None:
-        """Send ``frames``: in one write, in writes of ``chunks`` sizes, or (``per_frame``)
-        one write each. A close frame among them starts the close handshake."""
-        for frame in frames:
-            self.stream.wirelog.frame("out", frame_entry(frame))
-            if frame.opcode == Opcode.CLOSE:
-                self._close_sent = True
-        if per_frame:
-            for frame in frames:
-                end = self.stream.send(frame.encode(), timeout=self.timeout)
+    def send(self, items: Sequence[Frame | bytes], chop: Chop = "one-write",
+             ) -> StreamEnd | None:
+        """Send frames, or raw bytes (a frame cut short): in one write, one write per
+        item (``"per-frame"``), or writes of ``chop`` bytes. A close frame among them
+        starts the close handshake. Returns how the client ended the stream, if it did."""
+        for item in items:
+            if isinstance(item, Frame):
+                self.stream.wirelog.frame("out", frame_entry(item))
+                if item.opcode == Opcode.CLOSE:
+                    self._close_sent = True
+        pieces = [item if isinstance(item, bytes) else item.encode() for item in items]
+        if chop == "per-frame":
+            for piece in pieces:
+                end = self.stream.send(piece, timeout=self.timeout)
                 if end is not None:
                     return end
             return None
-        return self.stream.send(b"".join(frame.encode() for frame in frames), chunks=chunks,
-                                timeout=self.timeout)
+        return self.stream.send(b"".join(pieces), timeout=self.timeout,
+                                chunks=[chop] if isinstance(chop, int) else None)
 
-    def send_message(self, opcode: int, payload: bytes) -> StreamEnd | None:
-        """One unfragmented data message."""
-        return self.send_frame(opcode, payload)
+    def push_back(self, event: Event) -> None:
+        """Put an event read ahead back, to be the next one read."""
+        if not isinstance(event, StreamEnd):
+            self._events.appendleft(event)
 
     def _feed(self, data: bytes) -> None:
         try:
@@ -207,10 +213,10 @@ class ClientConnection:
         what = f"the client echoes the {Opcode(opcode).name} message of {len(payload)} bytes"
         event = self.next_event(time.monotonic() + self.timeout)
         if isinstance(event, Message):
-            if event.opcode != opcode or event.payload != payload:
+            if event.opcode != opcode or event.data != payload:
                 raise self.fail(what, f"it sent a {Opcode(event.opcode).name} message of "
-                                      f"{len(event.payload)} bytes that differs "
-                                      f"({_first_difference(payload, event.payload)})")
+                                      f"{len(event.data)} bytes that differs "
+                                      f"({_first_difference(payload, event.data)})")
             return
         raise self.fail(what, self._instead(event))
 
@@ -331,7 +337,7 @@ class ClientConnection:
         if isinstance(event, StreamEnd):
             return f"the client ended the TCP connection ({event.value})"
         if isinstance(event, Message):
-            return (f"a {Opcode(event.opcode).name} message of {len(event.payload)} bytes")
+            return (f"a {Opcode(event.opcode).name} message of {len(event.data)} bytes")
         if event.opcode == Opcode.CLOSE:
             info = parse_close_payload(event.payload)
             reason = f" {info.reason!r}" if info.reason else ""

@@ -80,7 +80,7 @@ class ReferenceClient:
 
     def on_message(self, message: Message) -> None:
         """Echo: the same opcode and payload back."""
-        self.send_frame(message.opcode, message.payload)
+        self.send_frame(message.opcode, message.data)
 
     def on_ping(self, frame: Frame) -> None:
         """A pong with the ping's payload (RFC 6455 §5.5.2)."""
