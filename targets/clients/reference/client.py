@@ -175,7 +175,14 @@ class ReferenceClient:
             try:
                 events = receiver.feed(pending)
             except ProtocolViolation as exc:
+                # The frames before the offending one still count; the offending frame
+                # itself may be among them (a close frame whose payload broke a rule).
                 for event in receiver.events_before_failure:
+                    if isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
+                        try:
+                            parse_close_payload(event.payload)
+                        except ProtocolViolation:
+                            break
                     if self._handle(event):
                         return 0
                 self.on_violation(exc)
