@@ -9,6 +9,8 @@ script in a browser, could predict. A server's masked frame is refused.
 
 from __future__ import annotations
 
+import itertools
+
 from wsspec.clientside.cases import client_case
 from wsspec.clientside.script import Exchange, Fails, Send, run, text
 from wsspec.clientside.session import ClientUnderTest
@@ -34,7 +36,7 @@ def judge_keys(keys: list[bytes]) -> list[str]:
     repeated = len(numbers) - len(set(numbers))
     if repeated:
         problems.append(f"{repeated} keys repeat an earlier one")
-    steps = {(b - a) % 2**32 for a, b in zip(numbers, numbers[1:], strict=False)}
+    steps = {(b - a) % 2**32 for a, b in itertools.pairwise(numbers)}
     if len(steps) == 1 and len(numbers) > 2:
         problems.append(f"each key is the previous one plus {steps.pop():#x} (a counter)")
     fixed = [bit for bit in range(32) if len({(n >> bit) & 1 for n in numbers}) == 1]

@@ -8,6 +8,8 @@ table of Autobahn 6.5-6.23 is the server catalogue's own
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from wsspec.clientside.cases import client_case
 from wsspec.clientside.script import Echo, Exchange, Fails, FailsFast, Send, cont, run, text
@@ -23,7 +25,7 @@ _INVALID = frozenset({1007})
 def _fragments(payload: bytes, cuts: list[int]) -> tuple[Frame, ...]:
     """``payload`` as one text message cut at ``cuts``."""
     bounds = [0, *cuts, len(payload)]
-    parts = [payload[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    parts = [payload[a:b] for a, b in itertools.pairwise(bounds)]
     return tuple((text if n == 0 else cont)(part, fin=n == len(parts) - 1)
                  for n, part in enumerate(parts))
 
