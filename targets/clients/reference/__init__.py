@@ -11,4 +11,24 @@ exactly one of them.
 
 from .client import ReferenceClient, main
 
-__all__ = ["ReferenceClient", "main"]
+__all__ = ["REFERENCE_CLIENT_PROFILE", "ReferenceClient", "main", "reference_command"]
+
+from pathlib import Path as _Path
+
+#: the client profile the reference client meets when started by :func:`reference_command`.
+REFERENCE_CLIENT_PROFILE = _Path(__file__).with_name("profile.toml")
+
+
+def reference_command(*, fault: str | None = None) -> str:
+    """The ``--client-cmd`` that runs the reference client (or the faulty one ``fault``) with
+    this interpreter, offering what :data:`REFERENCE_CLIENT_PROFILE` declares."""
+    import shlex
+    import sys
+
+    module = ("wsspec.targets.clients.reference" if fault is None
+              else "wsspec.targets.clients.faulty")
+    words = [sys.executable, "-m", module, "--subprotocol", "chat.v1", "--subprotocol",
+             "chat.v2", "--origin", "http://wsspec.test"]
+    if fault is not None:
+        words += ["--fault", fault]
+    return shlex.join(words) + " {url}"
