@@ -1,0 +1,47 @@
+"""The reference client passes the whole client catalogue, and the run reports like a server run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wsspec.targets.clients.reference import reference_command
+
+from .helpers import run_clients
+
+#: the cases with no right answer: a close code beyond RFC 6455's ranges.
+INFORMATIONAL = {"client.close.beyond-ranges.code-5000", "client.close.beyond-ranges.code-65535"}
+
+
+def test_reference_client_passes_every_case(tmp_path: Path) -> None:
+    run = run_clients(reference_command(), tmp_path, "-n", "2", "-q")
+    assert run.returncode == 0, run.output[-3000:]
+    report = run.report()
+    verdicts = run.verdicts()
+    assert len(verdicts) >= 250
+    assert all(case_id.startswith("client.") for case_id in verdicts)
+    assert {case_id for case_id, verdict in verdicts.items() if verdict != "pass"} == INFORMATIONAL
+    assert report["target"]["url"].startswith("client: ")
+    assert report["target"]["profile"]["origin"] == "http://wsspec.test"
+    case = next(c for c in report["cases"] if c["id"] == "client.framing.echo.text-125")
+    assert case["autobahn"] == "1.1.2"
+    assert case["section"] == "framing"
+    assert {entry["dir"] for entry in case["wirelog"]} == {"in", "out", "event"}
+    assert (tmp_path / "reports" / "index.html").is_file()
+
+
+def test_the_wsspec_command_tests_a_client(tmp_path: Path) -> None:
+    from conftest import run_tool
+
+    run = run_tool(["wsspec", "client", "--client-cmd", reference_command(), "-m", "rsv"],
+                   tmp_path)
+    assert run.returncode == 0, run.output[-3000:]
+    assert set(run.verdicts().values()) == {"pass"}
+    assert len(run.verdicts()) == 7
+
+
+def test_a_server_run_does_not_collect_the_client_cases(tmp_path: Path) -> None:
+    from conftest import run_tool
+
+    run = run_tool(["--target=reference", "--collect-only", "-q"], tmp_path)
+    assert run.returncode == 0, run.output[-2000:]
+    assert "clients/" not in run.output and "test_frames.py" not in run.output
