@@ -29,7 +29,10 @@ LAYERS: dict[str, tuple[str, ...]] = {
                  "wsspec.launcher"),
     "driver": ("wsspec.driver",),
     "dsl": ("wsspec.dsl",),
-    "catalogue": ("wsspec.cases", "wsspec.fuzz", "wsspec.conformance"),
+    # The client-testing engine: the suite as the server, beside the DSL.
+    "clientside": ("wsspec.clientside",),
+    "catalogue": ("wsspec.cases", "wsspec.fuzz", "wsspec.conformance",
+                  "wsspec.clientside.cases"),
     "targets": ("wsspec.targets",),
     "reporting": ("wsspec.reporting",),
     # The options, their validation and the run's state are the plugin's; so is the fuzz
@@ -37,7 +40,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "plugin": ("wsspec.plugin", "wsspec.options", "wsspec.settings", "wsspec.runstate",
                "wsspec.casedocs", "wsspec.compatdocs",
                "wsspec.fuzz.case",
-               "wsspec.grading"),
+               "wsspec.grading",
+               "wsspec.clientside.run"),
     "cli": ("wsspec.cli", "wsspec.__main__"),
 }
 
@@ -51,14 +55,15 @@ MAY_IMPORT: dict[str, set[str]] = {
     "settings": {"protocol", "records"},
     "driver": {"protocol", "records"},
     "dsl": _BELOW_THE_DSL,
-    "catalogue": _BELOW_THE_CATALOGUE | {"targets"},
+    "clientside": _BELOW_THE_DSL,
+    "catalogue": _BELOW_THE_CATALOGUE | {"targets", "clientside"},
     "reporting": set(LAYERS) - {"plugin", "cli"},
     "plugin": set(LAYERS),
     "cli": set(LAYERS),
 }
 
 #: layers that may not import pytest: they run the same inside and outside a pytest run.
-WITHOUT_PYTEST = {"protocol", "driver", "dsl"}
+WITHOUT_PYTEST = {"protocol", "driver", "dsl", "clientside"}
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,18 @@ case ids, so each row names the one it corresponds to.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from wsspec.clientside.cases import client_case
+from wsspec.clientside.connection import Chop
 from wsspec.clientside.script import (
     Echo,
     Exchange,
     Fails,
     Pong,
     Send,
+    Step,
     binary,
     cont,
     frame,
@@ -25,7 +29,7 @@ from wsspec.clientside.script import (
     text,
 )
 from wsspec.clientside.session import ClientUnderTest
-from wsspec.protocol import Opcode
+from wsspec.protocol import Frame, Opcode
 
 TEXT, BINARY = Opcode.TEXT, Opcode.BINARY
 
@@ -149,33 +153,28 @@ def test_control(wsspec_client_under_test: ClientUnderTest, exchange: Exchange) 
 # -- 3.x: RSV bits -----------------------------------------------------------------------
 
 
-def _rsv(value: int) -> dict[str, bool]:
-    return {"rsv1": bool(value & 4), "rsv2": bool(value & 2), "rsv3": bool(value & 1)}
-
-
-def _then_bad(bad: object, chop: object, why: str, name: str, autobahn: str,
+def _then_bad(bad: Frame, chop: Chop, why: str, name: str, autobahn: str,
               title: str) -> Exchange:
     """A good text message, then ``bad`` and a ping: an echo, then a failed connection."""
     return Exchange(name, autobahn, title, (
-        Send(text("small"), bad, ping(), chop=chop),  # type: ignore[arg-type]
-        Echo(TEXT, b"small"), Fails(why)))
+        Send(text("small"), bad, ping(), chop=chop), Echo(TEXT, b"small"), Fails(why)))
 
 
 RSV = [
     Exchange("text-rsv1", "3.1", "a text frame with RSV = 1",
-             (Send(text("Hello, world!", **_rsv(1))), Fails("RSV bits set"))),
-    _then_bad(text("small", **_rsv(2)), "one-write", "RSV bits set", "text-rsv2-then-ping",
+             (Send(text("Hello, world!", rsv=1)), Fails("RSV bits set"))),
+    _then_bad(text("small", rsv=2), "one-write", "RSV bits set", "text-rsv2-then-ping",
               "3.2", "a text message, then one with RSV = 2, then a ping"),
-    _then_bad(text("small", **_rsv(3)), "per-frame", "RSV bits set", "text-rsv3-per-frame",
+    _then_bad(text("small", rsv=3), "per-frame", "RSV bits set", "text-rsv3-per-frame",
               "3.3", "the same with RSV = 3, a write per frame"),
-    _then_bad(text("small", **_rsv(4)), 1, "RSV bits set", "text-rsv4-chopped",
+    _then_bad(text("small", rsv=4), 1, "RSV bits set", "text-rsv4-chopped",
               "3.4", "the same with RSV = 4, one byte a write"),
     Exchange("binary-rsv5", "3.5", "a binary frame with RSV = 5",
-             (Send(binary(b"\x00\xff\xfe\xfd\xfc\xfb\x00\xff", **_rsv(5))), Fails("RSV bits"))),
+             (Send(binary(b"\x00\xff\xfe\xfd\xfc\xfb\x00\xff", rsv=5)), Fails("RSV bits"))),
     Exchange("ping-rsv6", "3.6", "a ping with RSV = 6",
-             (Send(ping("Hello, world!", **_rsv(6))), Fails("RSV bits set"))),
+             (Send(ping("Hello, world!", rsv=6)), Fails("RSV bits set"))),
     Exchange("close-rsv7", "3.7", "a close frame with RSV = 7",
-             (Send(frame(Opcode.CLOSE, b"\x03\xe8", **_rsv(7))), Fails("RSV bits set"))),
+             (Send(frame(Opcode.CLOSE, b"\x03\xe8", rsv=7)), Fails("RSV bits set"))),
 ]
 
 
@@ -229,18 +228,22 @@ def test_reserved_opcode(wsspec_client_under_test: ClientUnderTest, exchange: Ex
 
 # -- 5.x: fragmentation ------------------------------------------------------------------
 
-_CHOPS = (("one-write", 0), ("per-frame", 1), (1, 2))
+_CHOPS: tuple[tuple[Chop, int], ...] = (("one-write", 0), ("per-frame", 1), (1, 2))
 
 
-def _chopped(name: str, first: int, title: str, make: object) -> list[Exchange]:
+def _chopped(name: str, first: int, title: str,
+             make: Callable[[Chop], tuple[Step, ...]]) -> list[Exchange]:
     """The three writings of one exchange: one write, a write per frame, one byte a write;
     ``make(chop)`` gives its steps."""
     return [Exchange(f"{name}-{chop if isinstance(chop, str) else 'chopped'}",
                      f"5.{first + offset}", f"{title} ({chop} writes)"
                      if isinstance(chop, str) else f"{title} (one byte a write)",
-                     make(chop))  # type: ignore[operator]
+                     make(chop))
             for chop, offset in _CHOPS]
 
+
+_FIVE_FRAGMENT_WRITES: tuple[tuple[str, int, Chop], ...] = (
+    ("one-write", 19, "one-write"), ("per-frame", 20, "per-frame"))
 
 REASSEMBLY = [
     *_chopped("two-fragments", 3, "a text message in two fragments", lambda chop: (
@@ -259,7 +262,7 @@ REASSEMBLY = [
                         ping("pongme 2!"), cont("fragment5"), chop=chop),
                    Pong(b"pongme 1!"), Pong(b"pongme 2!"),
                    Echo(TEXT, b"fragment1fragment2fragment3fragment4fragment5")))
-      for name, number, chop in (("one-write", 19, "one-write"), ("per-frame", 20, "per-frame"))),
+      for name, number, chop in _FIVE_FRAGMENT_WRITES),
 ]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 from wsspec.clientside.cases import client_case
@@ -191,7 +191,7 @@ def test_subprotocol_offer(wsspec_client_under_test: ClientUnderTest) -> None:
 
 
 def _answer(key: str, *, status: int = 101, drop: tuple[str, ...] = (),
-            extra: Headers = (), **replace: str) -> bytes:
+            extra: Sequence[tuple[str, str]] = (), **replace: str) -> bytes:
     """A 101 answer to ``key`` with headers dropped, replaced or added."""
     headers: Headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
                         ("Sec-WebSocket-Accept", compute_accept(key))]

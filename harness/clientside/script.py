@@ -10,8 +10,8 @@ another's code.
 
 Frames are built with the sans-IO core, valid or not::
 
-    Exchange("rsv.text-rsv3", "3.1", "a text frame with RSV3 set",
-             (Send(text(b"Hello", rsv3=True)), Fails("RSV3 set, no extension"))),
+    Exchange("text-rsv1", "3.1", "a text frame with RSV = 1",
+             (Send(text(b"Hello", rsv=1)), Fails("RSV bits set"))),
 """
 
 from __future__ import annotations
@@ -27,38 +27,38 @@ from .profile import ClientProfile
 from .session import ClientUnderTest
 
 __all__ = [
-    "Closes", "Echo", "EitherCloses", "Exchange", "Fails", "FailsFast", "Pong", "Send",
+    "Closes", "Echo", "EitherCloses", "Exchange", "Fails", "FailsFast", "Pong", "Send", "Step",
     "binary", "close", "cont", "frame", "ping", "play", "pong", "run", "text",
 ]
 
-def frame(opcode: int, payload: bytes = b"", *, fin: bool = True, rsv1: bool = False,
-          rsv2: bool = False, rsv3: bool = False, mask_key: bytes | None = None) -> Frame:
-    """Any frame a server could send, valid or not."""
-    return Frame(opcode, payload, fin, rsv1, rsv2, rsv3, mask_key=mask_key)
-
-
-def text(payload: bytes | str = b"", **fields: bool) -> Frame:
+def frame(opcode: int, payload: bytes | str = b"", *, fin: bool = True, rsv: int = 0,
+          mask_key: bytes | None = None) -> Frame:
+    """Any frame a server could send, valid or not: ``rsv`` is the 3-bit RSV value (4 is
+    RSV1), ``mask_key`` masks it (which a server must not)."""
     data = payload.encode() if isinstance(payload, str) else payload
-    return frame(Opcode.TEXT, data, **fields)  # type: ignore[arg-type]
+    return Frame(opcode, data, fin, bool(rsv & 4), bool(rsv & 2), bool(rsv & 1),
+                 mask_key=mask_key)
 
 
-def binary(payload: bytes = b"", **fields: bool) -> Frame:
-    return frame(Opcode.BINARY, payload, **fields)  # type: ignore[arg-type]
+def text(payload: bytes | str = b"", *, fin: bool = True, rsv: int = 0,
+         mask_key: bytes | None = None) -> Frame:
+    return frame(Opcode.TEXT, payload, fin=fin, rsv=rsv, mask_key=mask_key)
 
 
-def cont(payload: bytes | str = b"", **fields: bool) -> Frame:
-    data = payload.encode() if isinstance(payload, str) else payload
-    return frame(Opcode.CONTINUATION, data, **fields)  # type: ignore[arg-type]
+def binary(payload: bytes = b"", *, fin: bool = True, rsv: int = 0) -> Frame:
+    return frame(Opcode.BINARY, payload, fin=fin, rsv=rsv)
 
 
-def ping(payload: bytes | str = b"", **fields: bool) -> Frame:
-    data = payload.encode() if isinstance(payload, str) else payload
-    return frame(Opcode.PING, data, **fields)  # type: ignore[arg-type]
+def cont(payload: bytes | str = b"", *, fin: bool = True) -> Frame:
+    return frame(Opcode.CONTINUATION, payload, fin=fin)
 
 
-def pong(payload: bytes | str = b"", **fields: bool) -> Frame:
-    data = payload.encode() if isinstance(payload, str) else payload
-    return frame(Opcode.PONG, data, **fields)  # type: ignore[arg-type]
+def ping(payload: bytes | str = b"", *, fin: bool = True, rsv: int = 0) -> Frame:
+    return frame(Opcode.PING, payload, fin=fin, rsv=rsv)
+
+
+def pong(payload: bytes | str = b"", *, fin: bool = True) -> Frame:
+    return frame(Opcode.PONG, payload, fin=fin)
 
 
 def close(code: int | None = 1000, reason: bytes | str = b"") -> Frame:
