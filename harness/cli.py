@@ -31,6 +31,7 @@ examples:
   wsspec -m "framing or close" -n auto URL    two sections, in parallel
   wsspec serve --port 9001                    run the reference server
   wsspec client --client-cmd "node client.js {url}"   test a client (docs/clients.md)
+  wsspec fuzzingserver --port 9001            Autobahn's URL protocol, for client scripts
   wsspec URL -- --junitxml=reports/junit.xml  pass options on to pytest
   wsspec baseline reports/report.json -o wsspec-baseline.toml
   wsspec --baseline wsspec-baseline.toml URL  fail only on a change against it
@@ -131,6 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from wsspec.reporting.compare import main as compare
 
         return compare(argv[1:])
+    if argv[:1] == ["fuzzingserver"]:
+        from wsspec.clientside.fuzzingserver import main as fuzzingserver
+
+        return fuzzingserver(argv[1:])
     if argv[:1] == ["replay"]:
         from wsspec.fuzz.replay import main as replay
 

@@ -42,7 +42,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
                "wsspec.fuzz.case",
                "wsspec.grading",
                "wsspec.clientside.run"),
-    "cli": ("wsspec.cli", "wsspec.__main__"),
+    "cli": ("wsspec.cli", "wsspec.__main__", "wsspec.clientside.fuzzingserver"),
 }
 
 _BELOW_THE_DSL = {"protocol", "records", "settings", "driver"}

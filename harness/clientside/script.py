@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from wsspec.driver.base import StreamEnd
 from wsspec.protocol import Frame, Opcode, encode_close_payload, parse_close_payload
 from wsspec.verdicts import Verdict, unsupported
 
@@ -80,10 +81,14 @@ class Send:
 
 @dataclass(frozen=True)
 class Echo:
-    """The client echoes one message (the profile must declare ``echo``)."""
+    """The client echoes one message (the profile must declare ``echo``). With
+    ``or_fails``, the message came just before an offence in the same write: a client
+    that fails the connection before echoing it is ``non-strict`` (its reader may meet the
+    offence before its application has the message), as in Autobahn."""
 
     opcode: int
     payload: bytes
+    or_fails: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,8 @@ def play(connection: ClientConnection, exchange: Exchange, profile: ClientProfil
         match step:
             case Send(items=items, chop=chop):
                 connection.send(items, chop)
+            case Echo(opcode=opcode, payload=payload, or_fails=True):
+                _echo_or_fails(connection, opcode, payload)
             case Echo(opcode=opcode, payload=payload):
                 connection.expect_echo(opcode, payload)
             case Pong(payload=payload):
@@ -172,6 +179,19 @@ def play(connection: ClientConnection, exchange: Exchange, profile: ClientProfil
                 _either(connection, code)
                 return
     connection.close()
+
+
+def _echo_or_fails(connection: ClientConnection, opcode: int, payload: bytes) -> None:
+    event = connection.next_event(time.monotonic() + connection.timeout)
+    if event is not None:
+        connection.push_back(event)
+    failing = isinstance(event, StreamEnd) or (
+        isinstance(event, Frame) and event.opcode == Opcode.CLOSE)
+    if failing:
+        connection.record.downgrade(Verdict.NON_STRICT, "the client failed the connection "
+                                    "without echoing the valid message sent before the offence")
+    else:
+        connection.expect_echo(opcode, payload)
 
 
 def _fails_fast(connection: ClientConnection, why: str, rest: tuple[Frame | bytes, ...],

@@ -116,10 +116,11 @@ def _cut(data: bytes, chunks: Sequence[int]) -> list[bytes]:
 
 
 class Listener:
-    """A loopback listening socket for one case; the client under test connects to it."""
+    """A loopback listening socket (on a free port by default); the client under test
+    connects to it."""
 
-    def __init__(self, host: str = LOOPBACK) -> None:
-        self._sock = socket.create_server((host, 0), backlog=16)
+    def __init__(self, host: str = LOOPBACK, port: int = 0) -> None:
+        self._sock = socket.create_server((host, port), backlog=16)
         self.host = host
         self.port: int = self._sock.getsockname()[1]
 
