@@ -47,7 +47,11 @@ Chop = Literal["one-write", "per-frame"] | int
 Event = Frame | Message | StreamEnd
 
 #: the largest message the suite takes from a client (its echo of the largest case).
-MAX_MESSAGE = 16 * 2**20
+MAX_MESSAGE = 32 * 2**20
+
+#: the slowest transfer rate (bytes a second) a client is allowed on top of the timeout:
+#: a 16 MiB echo gets the timeout plus 8 s each way.
+MIN_RATE = 2 * 2**20
 
 #: codes a client failing the connection on a protocol error may send (RFC 6455 §7.4.1).
 PROTOCOL_ERROR = frozenset({1002})
@@ -150,12 +154,17 @@ class ClientConnection:
         pieces = [item if isinstance(item, bytes) else item.encode() for item in items]
         if chop == "per-frame":
             for piece in pieces:
-                end = self.stream.send(piece, timeout=self.timeout)
+                end = self.stream.send(piece, timeout=self._allowing(len(piece)))
                 if end is not None:
                     return end
             return None
-        return self.stream.send(b"".join(pieces), timeout=self.timeout,
+        data = b"".join(pieces)
+        return self.stream.send(data, timeout=self._allowing(len(data)),
                                 chunks=[chop] if isinstance(chop, int) else None)
+
+    def _allowing(self, size: int) -> float:
+        """The deadline for moving ``size`` bytes: the timeout, and time at MIN_RATE."""
+        return self.timeout + size / MIN_RATE
 
     def push_back(self, event: Event) -> None:
         """Put an event read ahead back, to be the next one read."""
@@ -211,7 +220,7 @@ class ClientConnection:
     def expect_echo(self, opcode: int, payload: bytes) -> None:
         """The client sends back one message: ``opcode`` and ``payload`` exactly."""
         what = f"the client echoes the {Opcode(opcode).name} message of {len(payload)} bytes"
-        event = self.next_event(time.monotonic() + self.timeout)
+        event = self.next_event(time.monotonic() + self._allowing(len(payload)))
         if isinstance(event, Message):
             if event.opcode != opcode or event.data != payload:
                 raise self.fail(what, f"it sent a {Opcode(event.opcode).name} message of "

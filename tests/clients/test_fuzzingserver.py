@@ -60,19 +60,21 @@ def client_script(base: str, cases: list[int]) -> None:
 def test_the_url_protocol(server: tuple[FuzzingServer, str]) -> None:
     fuzzing, base = server
     count = int(_text(f"{base}/getCaseCount"))
-    assert count == len(fuzzing.cases) == len(SECTIONS_1_TO_10) - 54
+    assert count == len(fuzzing.cases) == len(SECTIONS_1_TO_10)
     assert json.loads(_text(f"{base}/getCaseInfo?case=1"))["id"] == "1.1.1"
 
 
 def test_a_client_script_runs_every_case_and_gets_a_report(
         server: tuple[FuzzingServer, str]) -> None:
     fuzzing, base = server
-    client_script(base, list(range(1, len(fuzzing.cases) + 1)))
+    # every case but the large-message ones (9.x, slow)
+    numbers = [n for n, case in enumerate(fuzzing.cases, 1) if not case.info.slow]
+    client_script(base, numbers)
     assert json.loads(_text(f"{base}/getCaseStatus?case=1&agent={AGENT}")) == {
         "behavior": "OK"}
     report = json.loads((fuzzing.report_dir / AGENT / "report.json").read_text())
     verdicts = {case["autobahn"]: case["verdict"] for case in report["cases"]}
-    assert len(verdicts) == len(fuzzing.cases)
+    assert len(verdicts) == len(numbers) == len(fuzzing.cases) - 54
     assert report["target"]["url"] == f"client: {AGENT} (fuzzingserver)"
     # websockets echoes, answers pings and refuses every bad frame; it fails some
     # connections before echoing the message ahead of the offence, and not fast on

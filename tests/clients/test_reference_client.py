@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from conftest import slow_enabled
 from wsspec.targets.clients.reference import reference_command
 
 from .helpers import run_clients
@@ -13,7 +15,7 @@ INFORMATIONAL = {"client.close.beyond-ranges.code-5000", "client.close.beyond-ra
 
 
 def test_reference_client_passes_every_case(tmp_path: Path) -> None:
-    run = run_clients(reference_command(), tmp_path, "-n", "2", "-q")
+    run = run_clients(reference_command(), tmp_path, "-n", "2", "-q", "-m", "not slow")
     assert run.returncode == 0, run.output[-3000:]
     report = run.report()
     verdicts = run.verdicts()
@@ -45,3 +47,14 @@ def test_a_server_run_does_not_collect_the_client_cases(tmp_path: Path) -> None:
     run = run_tool(["--target=reference", "--collect-only", "-q"], tmp_path)
     assert run.returncode == 0, run.output[-2000:]
     assert "clients/" not in run.output and "test_frames.py" not in run.output
+
+
+@pytest.mark.slow
+def test_reference_client_passes_the_large_message_cases(request: pytest.FixtureRequest,
+                                                        tmp_path: Path) -> None:
+    if not slow_enabled(request.config):
+        pytest.skip("slow: run with -m slow or WSSPEC_SLOW=1")
+    run = run_clients(reference_command(), tmp_path, "-n", "2", "-q", "-m", "slow")
+    assert run.returncode == 0, run.output[-3000:]
+    verdicts = run.verdicts()
+    assert len(verdicts) == 54 and set(verdicts.values()) == {"pass"}
