@@ -227,7 +227,7 @@ class ClientConnection:
                                       f"{len(event.data)} bytes that differs "
                                       f"({_first_difference(payload, event.data)})")
             return
-        raise self.fail(what, self._instead(event))
+        raise self.fail(what, self.describe(event))
 
     def expect_pong(self, payload: bytes) -> None:
         """The client answers a ping with a pong carrying the same ``payload`` (RFC 6455 §5.5.2)."""
@@ -238,7 +238,7 @@ class ClientConnection:
                 raise self.fail(what, f"a pong with payload {event.payload.hex() or 'empty'}, "
                                       f"not {payload.hex() or 'empty'}")
             return
-        raise self.fail(what, self._instead(event))
+        raise self.fail(what, self.describe(event))
 
     def expect_failure(self, codes: Collection[int] = PROTOCOL_ERROR, *, why: str) -> None:
         """The client fails the connection (RFC 6455 §7.1.7): no data after the offence, a
@@ -254,7 +254,7 @@ class ClientConnection:
                     f"the client closed with {info.code or 'no code'} where "
                     f"{' or '.join(map(str, sorted(codes)))} says why (RFC 6455 §7.4.1)")
             self.record.observe(what, f"close frame {info.code or 'without code'}")
-            self._reply_close(event.payload)
+            self.reply_close(event.payload)
             return
         if isinstance(event, StreamEnd):
             self.record.observe(what, f"TCP {event.value} without a close frame")
@@ -262,7 +262,7 @@ class ClientConnection:
                                   "the client dropped the TCP connection without a close frame "
                                   "(RFC 6455 §7.1.7: it SHOULD send one first)")
             return
-        raise self.fail(what, self._instead(event))
+        raise self.fail(what, self.describe(event))
 
     def expect_no_data_then_close(self, why: str) -> None:
         """After a handshake answer it must refuse, the client sends no data frame and
@@ -278,7 +278,7 @@ class ClientConnection:
             self.stream.shutdown_write()
             self._wait_end()
             return
-        raise self.fail(what, self._instead(event))
+        raise self.fail(what, self.describe(event))
 
     def expect_close_reply(self, code: int | None) -> Frame:
         """After the suite's close frame, the client's close frame (RFC 6455 §5.5.1); data
@@ -297,7 +297,7 @@ class ClientConnection:
                                           f"with {info.code} (RFC 6455 §5.5.1: it typically "
                                           f"echoes the code)")
                 return event
-            raise self.fail(what, self._instead(event))
+            raise self.fail(what, self.describe(event))
 
     def close(self, code: int | None = 1000, reason: str = "") -> None:
         """The close handshake started by the suite: its close frame, the client's reply,
@@ -317,9 +317,11 @@ class ClientConnection:
                                   "the client closed the TCP connection before the server did "
                                   "(RFC 6455 §7.1.1: it SHOULD wait for the server)")
         elif event is not None:
-            raise self.fail("nothing after the close frames", self._instead(event))
+            raise self.fail("nothing after the close frames", self.describe(event))
 
-    def _reply_close(self, payload: bytes) -> None:
+    def reply_close(self, payload: bytes) -> None:
+        """Answer the client's close frame (``payload``) with the same code, unless the
+        suite closed first, then close the TCP connection first (RFC 6455 §7.1.1)."""
         if not self._close_sent:
             code = parse_close_payload(payload).code
             self.send_frame(Opcode.CLOSE, encode_close_payload(code) if code else b"")
@@ -340,7 +342,8 @@ class ClientConnection:
                                           f"{self.timeout:g} s")
                 return
 
-    def _instead(self, event: Event | None) -> str:
+    def describe(self, event: Event | None) -> str:
+        """What the client did instead, in words (for the observed text of a failure)."""
         if event is None:
             return f"nothing within {self.timeout:g} s"
         if isinstance(event, StreamEnd):

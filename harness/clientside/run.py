@@ -102,7 +102,8 @@ class ClientRun:
             record = CaseRecord(request.node.nodeid, "misc", request.node.name, "", "", None)
             request.node.stash[RECORD_KEY] = record
         client = ClientUnderTest(self.client.command, self.client.profile, record,
-                                 timeout=self.settings.case_timeout)
+                                 timeout=self.settings.case_timeout,
+                                 tolerance=self.settings.heartbeat_tolerance)
         try:
             yield client
         finally:

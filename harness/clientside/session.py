@@ -31,6 +31,9 @@ __all__ = ["URL_FIELD", "ClientCommandError", "ClientUnderTest", "check_client_c
 #: where the per-case URL goes in the client command.
 URL_FIELD = "{url}"
 
+#: the least time a client just started has to connect (its interpreter may load slowly).
+STARTUP_WAIT = 5.0
+
 #: how long a client that has closed its connection may take to exit before it is killed.
 EXIT_GRACE = 1.0
 
@@ -59,11 +62,13 @@ class ClientUnderTest:
     """The client under test, for one case (see the module docstring)."""
 
     def __init__(self, command: str, profile: ClientProfile, record: CaseRecord, *,
-                 timeout: float) -> None:
+                 timeout: float, tolerance: float = 0.5) -> None:
         self.command = check_client_command(command)
         self.profile = profile
         self.record = record
         self.timeout = timeout
+        #: slack on the client's own timers (heartbeat, reconnection), in seconds
+        self.tolerance = tolerance
         self._listener = Listener()
         #: the host and port the client must name in its Host header
         self.authority = f"{self._listener.host}:{self._listener.port}"
@@ -78,13 +83,17 @@ class ClientUnderTest:
         """The request target the client must ask for (the path of :attr:`url`)."""
         return f"/case/{self.record.id}"
 
-    def connect(self) -> ClientConnection:
-        """The next connection of the client, its handshake request read. Starts the
-        client command first if it is not running."""
+    def connect(self, *, within: float | None = None) -> ClientConnection:
+        """The next connection of the client (within ``within`` seconds, by default the
+        timeout), its handshake request read. Starts the client command first if it is
+        not running."""
+        wait = self.timeout if within is None else within
         if self._process is None or self._process.process.poll() is not None:
             self._launch()
+            # a process starting on a loaded machine may take longer than one wait
+            wait = max(wait, STARTUP_WAIT)
         assert self._process is not None
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + wait
         while True:
             sock = self._listener.accept(min(0.05, max(deadline - time.monotonic(), 0.0)))
             if sock is not None:
@@ -97,7 +106,7 @@ class ClientUnderTest:
                 break
             if time.monotonic() >= deadline:
                 raise HarnessError(self._describe(f"the client did not connect to {self.url} "
-                                                  f"within {self.timeout:g} s"))
+                                                  f"within {wait:g} s"))
         self.record.wirelog.event(f"client connected to {self.url} "
                                   f"(connection {len(self._connections) + 1})")
         connection = ClientConnection(PeerStream(sock, self.record.wirelog), self.record,

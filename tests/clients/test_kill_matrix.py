@@ -17,7 +17,11 @@ from pathlib import Path
 import pytest
 from wsspec.cases import CaseInfo
 from wsspec.targets.clients.faulty import CLIENT_FAULTS, ClientFault
-from wsspec.targets.clients.reference import reference_command
+from wsspec.targets.clients.reference import (
+    REFERENCE_CLIENT_PROFILE,
+    TIMERS_CLIENT_PROFILE,
+    reference_command,
+)
 
 from .helpers import client_cases, run_clients
 
@@ -48,15 +52,17 @@ def test_every_fault_names_real_cases(cases: dict[str, tuple[CaseInfo, str]]) ->
 def test_there_are_at_least_25_faults_in_every_module() -> None:
     assert len(CLIENT_FAULTS) >= 25
     assert {fault.section for fault in CLIENT_FAULTS.values()} == {
-        "handshake", "framing", "session"}
+        "handshake", "framing", "session", "timers"}
 
 
 @pytest.mark.parametrize("fault", CLIENT_FAULTS.values(), ids=lambda fault: fault.name)
 def test_fault_is_caught(fault: ClientFault, cases: dict[str, tuple[CaseInfo, str]],
                          tmp_path: Path) -> None:
     chosen = matching(fault.catches, list(cases), None if FULL else SAMPLE)
-    run = run_clients(reference_command(fault=fault.name), tmp_path, "--case-timeout=1",
-                      "-q", *(cases[case_id][1] for case_id in chosen))
+    profile = TIMERS_CLIENT_PROFILE if fault.timers else REFERENCE_CLIENT_PROFILE
+    run = run_clients(reference_command(fault=fault.name, timers=fault.timers), tmp_path,
+                      "--case-timeout=1", "-q", *(cases[case_id][1] for case_id in chosen),
+                      profile=profile)
     verdicts = run.verdicts()
     missed = {case_id: verdicts.get(case_id) for case_id in chosen
               if verdicts.get(case_id) != fault.verdict}

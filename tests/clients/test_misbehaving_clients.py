@@ -53,7 +53,7 @@ def test_a_client_that_never_connects_is_an_error_and_is_killed(tmp_path: Path) 
     assert time.monotonic() - started < 30
     case = run.report()["cases"][0]
     assert case["verdict"] == "error"
-    assert "did not connect" in case["observed"] and "within 1 s" in case["observed"]
+    assert "did not connect" in case["observed"] and "within 5 s" in case["observed"]
     assert _gone(pid_file)
 
 

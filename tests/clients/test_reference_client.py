@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import slow_enabled
-from wsspec.targets.clients.reference import reference_command
+from wsspec.targets.clients.reference import TIMERS_CLIENT_PROFILE, reference_command
 
 from .helpers import run_clients
 
@@ -21,7 +21,12 @@ def test_reference_client_passes_every_case(tmp_path: Path) -> None:
     verdicts = run.verdicts()
     assert len(verdicts) >= 250
     assert all(case_id.startswith("client.") for case_id in verdicts)
-    assert {case_id for case_id, verdict in verdicts.items() if verdict != "pass"} == INFORMATIONAL
+    # the timer cases need a profile that declares the timers
+    timers = {"client.heartbeat.pings", "client.heartbeat.timeout",
+              "client.close.reconnect.backoff"}
+    assert {case_id for case_id, verdict in verdicts.items() if verdict == "unsupported"} == timers
+    assert {case_id for case_id, verdict in verdicts.items()
+            if verdict not in ("pass", "unsupported")} == INFORMATIONAL
     assert report["target"]["url"].startswith("client: ")
     assert report["target"]["profile"]["origin"] == "http://wsspec.test"
     case = next(c for c in report["cases"] if c["id"] == "client.framing.echo.text-125")
@@ -29,6 +34,16 @@ def test_reference_client_passes_every_case(tmp_path: Path) -> None:
     assert case["section"] == "framing"
     assert {entry["dir"] for entry in case["wirelog"]} == {"in", "out", "event"}
     assert (tmp_path / "reports" / "index.html").is_file()
+
+
+def test_reference_client_with_timers_passes_the_timer_cases(tmp_path: Path) -> None:
+    run = run_clients(reference_command(timers=True), tmp_path, "-q", "-k",
+                      "heartbeat or reconnect", profile=TIMERS_CLIENT_PROFILE)
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.verdicts() == {"client.heartbeat.pings": "pass", "client.heartbeat.timeout": "pass",
+                              "client.close.reconnect.backoff": "pass"}
+    observed = {case["id"]: case["observed"] for case in run.report()["cases"]}
+    assert observed["client.close.reconnect.backoff"].startswith("reconnected after ")
 
 
 def test_the_wsspec_command_tests_a_client(tmp_path: Path) -> None:

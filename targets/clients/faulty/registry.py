@@ -2,7 +2,7 @@
 
 A fault is a :class:`~wsspec.targets.clients.reference.ReferenceClient`
 subclass decorated with :func:`fault`, in the module of the rules it breaks
-(:mod:`.handshake`, :mod:`.framing`, :mod:`.session`). The decorator records
+(:mod:`.handshake`, :mod:`.framing`, :mod:`.session`, :mod:`.timers`). The decorator records
 in :data:`CLIENT_FAULTS` the rule broken and the client cases that must catch
 it; the kill matrix (``tests/clients/test_kill_matrix.py``) reads nothing else.
 """
@@ -40,6 +40,8 @@ class ClientFault:
     catches: tuple[str, ...]
     verdict: str = "fail"
     also: tuple[str, ...] = ()
+    #: the reference client's timers on (heartbeat and reconnection, the timers profile)
+    timers: bool = False
 
 
 #: Every client fault by name, in the order the modules declare them.
@@ -49,7 +51,7 @@ _C = TypeVar("_C", bound=type[ReferenceClient])
 
 
 def fault(name: str, rule: str, *, catches: Collection[str], verdict: str = "fail",
-          also: Collection[str] = ()) -> Callable[[_C], _C]:
+          also: Collection[str] = (), timers: bool = False) -> Callable[[_C], _C]:
     """Class decorator registering the decorated client as the fault ``name``.
     ``ValueError`` for a name declared twice, an unknown verdict, or no catching case."""
 
@@ -62,7 +64,7 @@ def fault(name: str, rule: str, *, catches: Collection[str], verdict: str = "fai
             raise ValueError(f"client fault {name!r}: name the cases that catch it")
         CLIENT_FAULTS[name] = ClientFault(name, rule, client,
                                           client.__module__.rsplit(".", 1)[-1],
-                                          tuple(catches), verdict, tuple(also))
+                                          tuple(catches), verdict, tuple(also), timers)
         return client
 
     return register

@@ -11,17 +11,21 @@ exactly one of them.
 
 from .client import ReferenceClient, main
 
-__all__ = ["REFERENCE_CLIENT_PROFILE", "ReferenceClient", "main", "reference_command"]
+__all__ = ["REFERENCE_CLIENT_PROFILE", "TIMERS_CLIENT_PROFILE", "ReferenceClient", "main",
+           "reference_command"]
 
 from pathlib import Path as _Path
 
 #: the client profile the reference client meets when started by :func:`reference_command`.
 REFERENCE_CLIENT_PROFILE = _Path(__file__).with_name("profile.toml")
+#: the same with its timers: heartbeat and reconnection (``reference_command(timers=True)``).
+TIMERS_CLIENT_PROFILE = _Path(__file__).with_name("profile-timers.toml")
 
 
-def reference_command(*, fault: str | None = None) -> str:
+def reference_command(*, fault: str | None = None, timers: bool = False) -> str:
     """The ``--client-cmd`` that runs the reference client (or the faulty one ``fault``) with
-    this interpreter, offering what :data:`REFERENCE_CLIENT_PROFILE` declares."""
+    this interpreter, doing what :data:`REFERENCE_CLIENT_PROFILE` (with ``timers``:
+    :data:`TIMERS_CLIENT_PROFILE`) declares."""
     import shlex
     import sys
 
@@ -29,6 +33,8 @@ def reference_command(*, fault: str | None = None) -> str:
               else "wsspec.targets.clients.faulty")
     words = [sys.executable, "-m", module, "--subprotocol", "chat.v1", "--subprotocol",
              "chat.v2", "--origin", "http://wsspec.test"]
+    if timers:
+        words += ["--ping-interval", "0.4", "--ping-timeout", "1.5", "--reconnect", "0.3:1.2"]
     if fault is not None:
         words += ["--fault", fault]
     return shlex.join(words) + " {url}"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import enum
 import os
+import random
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from urllib.parse import urlsplit
 
 from wsspec.protocol import (
@@ -34,6 +36,17 @@ __all__ = ["ReferenceClient", "main", "parser"]
 
 READ_CHUNK = 65536
 
+#: connections one run may open (the first, and reconnections after lost ones).
+MAX_CONNECTIONS = 20
+
+
+class Outcome(enum.Enum):
+    """How a connection ended."""
+
+    CLEAN = "the close handshake completed"
+    FAILED = "the client failed it"
+    LOST = "the server dropped it without a close frame, or could not be reached"
+
 
 class ClientError(Exception):
     """The connection could not go on; the message says why (printed on stderr)."""
@@ -47,7 +60,9 @@ class ReferenceClient:
     tolerated: frozenset[Violation] = frozenset()
 
     def __init__(self, url: str, *, subprotocols: Sequence[str] = (), origin: str | None = None,
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, ping_interval: float | None = None,
+                 ping_timeout: float | None = None,
+                 reconnect: tuple[float, float] | None = None) -> None:
         parts = urlsplit(url)
         if parts.scheme != "ws" or not parts.hostname:
             raise ClientError(f"expected a ws:// URL, got {url!r}")
@@ -57,7 +72,13 @@ class ReferenceClient:
         self.subprotocols = tuple(subprotocols)
         self.origin = origin
         self.timeout = timeout
+        #: heartbeat: ping this often; give up on a server silent for ping_timeout
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        #: (initial delay, cap) of the back-off after a lost connection; None: no reconnection
+        self.reconnect = reconnect
         self.sock: socket.socket | None = None
+        self._pings = 0
 
     # -- the behaviour: each method one rule, overridden by a faulty client ------------
 
@@ -115,6 +136,27 @@ class ReferenceClient:
             if not self.receive(deadline):
                 return
 
+    def send_ping(self) -> None:
+        """A heartbeat ping, numbered."""
+        self._pings += 1
+        self.send_frame(Opcode.PING, f"wsspec heartbeat {self._pings}".encode())
+
+    def on_silence(self, seconds: float) -> None:
+        """The server said nothing for ``seconds`` (``ping_timeout``): fail the connection
+        (1001, going away), without waiting long for an answer."""
+        print(f"no word from the server for {seconds:g} s", file=sys.stderr)
+        self.send_frame(Opcode.CLOSE, encode_close_payload(1001))
+
+    def reconnect_delays(self) -> Iterator[float]:
+        """The waits before each reconnection (RFC 6455 §7.2.3): a random start above the
+        initial delay, doubling up to the cap (truncated binary exponential back-off)."""
+        assert self.reconnect is not None
+        initial, cap = self.reconnect
+        delay = initial
+        while True:
+            yield min(delay * random.uniform(1.0, 1.25), cap)
+            delay = min(delay * 2, cap)
+
     # -- the machinery -----------------------------------------------------------------
 
     def send_frame(self, opcode: int, payload: bytes) -> None:
@@ -126,38 +168,50 @@ class ReferenceClient:
         with contextlib.suppress(OSError):
             self.sock.sendall(data)
 
-    def receive(self, deadline: float) -> bytes:
-        """The next bytes; empty when the server closed, or at the deadline."""
+    def receive(self, deadline: float) -> bytes | None:
+        """The next bytes; empty when the server closed; None at the deadline."""
         assert self.sock is not None
         self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
         try:
             return self.sock.recv(READ_CHUNK)
-        except (TimeoutError, OSError):
+        except TimeoutError:
+            return None
+        except OSError:
             return b""
 
     def run(self) -> int:
-        """Connect, shake hands, echo until closed; the exit status (0: clean close)."""
+        """Connect, shake hands, echo until closed; the exit status (0: clean close). With
+        ``reconnect``, a connection the server lost is opened again after a back-off."""
+        delays = self.reconnect_delays() if self.reconnect is not None else None
+        for _ in range(MAX_CONNECTIONS):
+            outcome = self._connection()
+            if outcome is not Outcome.LOST or delays is None:
+                return 0 if outcome is Outcome.CLEAN else 1
+            time.sleep(next(delays))
+        return 1
+
+    def _connection(self) -> Outcome:
         try:
             self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
         except OSError as exc:
             print(f"cannot connect to {self.host}:{self.port}: {exc}", file=sys.stderr)
-            return 1
+            return Outcome.LOST
         try:
             return self._session()
         except ClientError as exc:
             print(exc, file=sys.stderr)
-            return 1
+            return Outcome.FAILED
         finally:
             self.sock.close()
 
-    def _session(self) -> int:
+    def _session(self) -> Outcome:
         key = self.new_key()
         self.send(self.build_request(key).encode())
         parser = ResponseParser()
         deadline = time.monotonic() + self.timeout
         response = None
         while response is None:
-            data = self.receive(deadline)
+            data = self.receive(deadline) or b""
             try:
                 response = parser.feed(data) if data else parser.feed_eof()
             except HandshakeViolation as exc:
@@ -170,13 +224,27 @@ class ReferenceClient:
             raise ClientError("refusing the handshake answer: " + " ".join(problems))
         receiver = self.make_receiver()
         pending = parser.trailing
+        silence = self.ping_timeout or self.timeout
+        heard = time.monotonic()
+        next_ping = heard + self.ping_interval if self.ping_interval else None
         while True:
             if not pending:
-                pending = self.receive(time.monotonic() + self.timeout)
-                if not pending:
-                    print("the server closed (or went silent) without a close frame",
+                wake = heard + silence if next_ping is None else min(heard + silence, next_ping)
+                incoming = self.receive(wake)
+                now = time.monotonic()
+                if incoming is None:
+                    if next_ping is not None and now >= next_ping:
+                        self.send_ping()
+                        next_ping = now + (self.ping_interval or 0.0)
+                    elif now >= heard + silence:
+                        self.on_silence(silence)
+                        return Outcome.FAILED
+                    continue
+                if not incoming:
+                    print("the server closed the connection without a close frame",
                           file=sys.stderr)
-                    return 1
+                    return Outcome.LOST
+                heard, pending = now, incoming
             try:
                 events = receiver.feed(pending)
             except ProtocolViolation as exc:
@@ -189,17 +257,17 @@ class ReferenceClient:
                         except ProtocolViolation:
                             break
                     if self._handle(event):
-                        return 0
+                        return Outcome.CLEAN
                 if exc.violation in self.tolerated:
                     # read on past the offence (what the frame held is lost)
                     receiver, pending = self.make_receiver(), b""
                     continue
                 self.on_violation(exc)
-                return 1
+                return Outcome.FAILED
             pending = b""
             for event in events:
                 if self._handle(event):
-                    return 0
+                    return Outcome.CLEAN
 
     def _handle(self, event: Frame | Message) -> bool:
         """Act on one event; True once the close handshake is done."""
@@ -225,14 +293,31 @@ def parser(prog: str) -> argparse.ArgumentParser:
     options.add_argument("--origin", metavar="ORIGIN", help="send this Origin header")
     options.add_argument("--timeout", type=float, default=10.0, metavar="S",
                          help="seconds each wait may take (default 10)")
+    options.add_argument("--ping-interval", type=float, metavar="S",
+                         help="heartbeat: send a ping every S seconds")
+    options.add_argument("--ping-timeout", type=float, metavar="S",
+                         help="heartbeat: fail a connection whose server is silent S seconds")
+    options.add_argument("--reconnect", metavar="INITIAL:MAX",
+                         help="reconnect after a lost connection, backing off from INITIAL "
+                              "seconds up to MAX")
     return options
 
 
 def run_client(cls: type[ReferenceClient], args: argparse.Namespace, prog: str) -> int:
     """Run ``cls`` with the parsed command line; a bad URL is one line on stderr (exit 2)."""
+    reconnect = None
+    if args.reconnect:
+        try:
+            initial, cap = (float(part) for part in args.reconnect.split(":"))
+        except ValueError:
+            print(f"{prog}: --reconnect: expected INITIAL:MAX seconds, got {args.reconnect!r}",
+                  file=sys.stderr)
+            return 2
+        reconnect = (initial, cap)
     try:
         client = cls(args.url, subprotocols=args.subprotocol, origin=args.origin,
-                     timeout=args.timeout)
+                     timeout=args.timeout, ping_interval=args.ping_interval,
+                     ping_timeout=args.ping_timeout, reconnect=reconnect)
     except ClientError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
