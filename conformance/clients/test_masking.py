@@ -40,7 +40,7 @@ def judge_keys(keys: list[bytes]) -> list[str]:
     if len(steps) == 1 and len(numbers) > 2:
         problems.append(f"each key is the previous one plus {steps.pop():#x} (a counter)")
     fixed = [bit for bit in range(32) if len({(n >> bit) & 1 for n in numbers}) == 1]
-    if fixed and not repeated:
+    if fixed and len(set(numbers)) > 1:
         problems.append(f"bits {', '.join(map(str, fixed))} of the key never change")
     ones = sum(bin(number).count("1") for number in numbers)
     expected = len(numbers) * 16
