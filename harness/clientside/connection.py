@@ -22,9 +22,12 @@ from typing import Literal
 
 from wsspec.driver.base import StreamEnd
 from wsspec.protocol import (
+    DeflateParams,
+    Deflater,
     Frame,
     HandshakeRequest,
     HandshakeViolation,
+    Inflater,
     Message,
     Opcode,
     ProtocolViolation,
@@ -32,6 +35,7 @@ from wsspec.protocol import (
     RequestParser,
     build_accept_response,
     encode_close_payload,
+    negotiate,
     parse_close_payload,
 )
 from wsspec.verdicts import CaseFailed, CaseRecord, Verdict
@@ -76,6 +80,7 @@ class ClientConnection:
         self._receiver = Receiver(expect_masked=True, max_frame_size=MAX_MESSAGE,
                                   max_message_size=MAX_MESSAGE)
         self._events: deque[Event] = deque()
+        self._deflater: Deflater | None = None
         self._early = b""
         self._close_sent = False
 
@@ -124,6 +129,32 @@ class ClientConnection:
         """Answer with the 101 that accepts the request (RFC 6455 §4.2.2)."""
         self.answer(build_accept_response(self.key, subprotocol=subprotocol,
                                           extensions=extensions, extra_headers=extra_headers))
+
+    def accept_deflate(self) -> DeflateParams:
+        """Accept the request with permessage-deflate (RFC 7692): the first offer the
+        reference server's strict negotiation honours. From then on the suite inflates what
+        the client compresses, and :meth:`send_compressed` compresses. A request without an
+        offer the suite can honour fails the case."""
+        assert self.request is not None, "read_request() first"
+        offered = self.request.get("Sec-WebSocket-Extensions")
+        agreed = negotiate(offered)
+        if agreed is None:
+            raise self.fail("a valid permessage-deflate offer (RFC 7692 §7.1)",
+                            f"Sec-WebSocket-Extensions {offered!r}")
+        element, params = agreed
+        self.accept(extensions=element)
+        self._receiver = Receiver(
+            expect_masked=True, max_frame_size=MAX_MESSAGE, max_message_size=MAX_MESSAGE,
+            decompressor=Inflater(window_bits=params.client_max_window_bits,
+                                  no_context_takeover=params.client_no_context_takeover))
+        self._deflater = Deflater(window_bits=params.server_max_window_bits,
+                                  no_context_takeover=params.server_no_context_takeover)
+        return params
+
+    def send_compressed(self, opcode: int, data: bytes) -> StreamEnd | None:
+        """One message compressed with the agreed parameters (RSV1 set, RFC 7692 §6)."""
+        assert self._deflater is not None, "accept_deflate() first"
+        return self.send([Frame(opcode, self._deflater.compress(data), rsv1=True)])
 
     def answer(self, response: bytes) -> None:
         """Send ``response`` as the answer to the handshake, whatever it says; frames the

@@ -13,9 +13,9 @@ modules that declare them, which fills :data:`CLIENT_FAULTS`.
 
 from __future__ import annotations
 
-from . import framing, handshake, session, timers
+from . import deflate, framing, handshake, session, timers
 from .registry import CLIENT_FAULTS, ClientFault
 
 __all__ = ["CLIENT_FAULTS", "SECTIONS", "ClientFault"]
 
-SECTIONS = (handshake, framing, session, timers)
+SECTIONS = (handshake, framing, deflate, session, timers)

@@ -2,7 +2,8 @@
 
 A fault is a :class:`~wsspec.targets.clients.reference.ReferenceClient`
 subclass decorated with :func:`fault`, in the module of the rules it breaks
-(:mod:`.handshake`, :mod:`.framing`, :mod:`.session`, :mod:`.timers`). The decorator records
+(:mod:`.handshake`, :mod:`.framing`, :mod:`.deflate`,
+:mod:`.session`, :mod:`.timers`). The decorator records
 in :data:`CLIENT_FAULTS` the rule broken and the client cases that must catch
 it; the kill matrix (``tests/clients/test_kill_matrix.py``) reads nothing else.
 """

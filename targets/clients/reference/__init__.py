@@ -32,7 +32,7 @@ def reference_command(*, fault: str | None = None, timers: bool = False) -> str:
     module = ("wsspec.targets.clients.reference" if fault is None
               else "wsspec.targets.clients.faulty")
     words = [sys.executable, "-m", module, "--subprotocol", "chat.v1", "--subprotocol",
-             "chat.v2", "--origin", "http://wsspec.test"]
+             "chat.v2", "--origin", "http://wsspec.test", "--deflate"]
     if timers:
         words += ["--ping-interval", "0.4", "--ping-timeout", "1.5", "--reconnect", "0.3:1.2"]
     if fault is not None:

@@ -14,17 +14,23 @@ from collections.abc import Iterator, Sequence
 from urllib.parse import urlsplit
 
 from wsspec.protocol import (
+    DeflateOffer,
+    DeflateParams,
+    Deflater,
     Frame,
     HandshakeRequest,
     HandshakeResponse,
     HandshakeViolation,
+    Inflater,
     Message,
     Opcode,
     ProtocolViolation,
     Receiver,
     ResponseParser,
     Violation,
+    build_offer_header,
     build_request,
+    check_deflate_response,
     check_response,
     encode_close_payload,
     encode_frame,
@@ -62,7 +68,7 @@ class ReferenceClient:
     def __init__(self, url: str, *, subprotocols: Sequence[str] = (), origin: str | None = None,
                  timeout: float = 10.0, ping_interval: float | None = None,
                  ping_timeout: float | None = None,
-                 reconnect: tuple[float, float] | None = None) -> None:
+                 reconnect: tuple[float, float] | None = None, deflate: bool = False) -> None:
         parts = urlsplit(url)
         if parts.scheme != "ws" or not parts.hostname:
             raise ClientError(f"expected a ws:// URL, got {url!r}")
@@ -77,6 +83,10 @@ class ReferenceClient:
         self.ping_timeout = ping_timeout
         #: (initial delay, cap) of the back-off after a lost connection; None: no reconnection
         self.reconnect = reconnect
+        #: permessage-deflate (RFC 7692): what is offered, and once agreed, the compressor
+        self.offers = (DeflateOffer(client_max_window_bits=True),) if deflate else ()
+        self.deflater: Deflater | None = None
+        self.params: DeflateParams | None = None
         self.sock: socket.socket | None = None
         self._pings = 0
 
@@ -90,23 +100,43 @@ class ReferenceClient:
         """The opening handshake (RFC 6455 §4.1)."""
         host = self.host if self.port == 80 else f"{self.host}:{self.port}"
         return build_request(host, self.resource, key=key, subprotocols=self.subprotocols,
-                             origin=self.origin)
+                             origin=self.origin,
+                             extensions=[build_offer_header(self.offers)] if self.offers else ())
 
     def check_response(self, response: HandshakeResponse, key: str) -> list[str]:
-        """Every rule of RFC 6455 §4.1 the server's answer breaks."""
-        return check_response(response, key=key, subprotocols=self.subprotocols)
+        """Every rule of RFC 6455 §4.1 (and RFC 7692 §5-7) the server's answer breaks; the
+        deflate parameters agreed, if any, in :attr:`params`."""
+        problems = check_response(response, key=key, subprotocols=self.subprotocols,
+                                  extensions_offered=[offer.encode() for offer in self.offers])
+        if self.offers and not problems:
+            self.params, problems = check_deflate_response(
+                response.get("Sec-WebSocket-Extensions"), self.offers)
+        return problems
 
     def mask_key(self) -> bytes:
         """A fresh, unpredictable masking key for each frame (RFC 6455 §5.3, §10.3)."""
         return os.urandom(4)
 
     def make_receiver(self) -> Receiver:
-        """The strict reader of what the server sends (unmasked frames only, §5.1)."""
-        return Receiver(expect_masked=False)
+        """The strict reader of what the server sends (unmasked frames only, §5.1),
+        inflating compressed messages once deflate is agreed."""
+        params = self.params
+        if params is None:
+            self.deflater = None
+            return Receiver(expect_masked=False)
+        self.deflater = Deflater(window_bits=params.client_max_window_bits,
+                                 no_context_takeover=params.client_no_context_takeover)
+        return Receiver(expect_masked=False, decompressor=Inflater(
+            window_bits=params.server_max_window_bits,
+            no_context_takeover=params.server_no_context_takeover))
 
     def on_message(self, message: Message) -> None:
-        """Echo: the same opcode and payload back."""
-        self.send_frame(message.opcode, message.data)
+        """Echo: the same opcode and payload back (compressed when deflate was agreed)."""
+        if self.deflater is not None:
+            self.send(encode_frame(message.opcode, self.deflater.compress(message.data),
+                                   rsv1=True, mask_key=self.mask_key()))
+        else:
+            self.send_frame(message.opcode, message.data)
 
     def on_ping(self, frame: Frame) -> None:
         """A pong with the ping's payload (RFC 6455 §5.5.2)."""
@@ -205,6 +235,7 @@ class ReferenceClient:
             self.sock.close()
 
     def _session(self) -> Outcome:
+        self.params = None
         key = self.new_key()
         self.send(self.build_request(key).encode())
         parser = ResponseParser()
@@ -297,6 +328,8 @@ def parser(prog: str) -> argparse.ArgumentParser:
                          help="heartbeat: send a ping every S seconds")
     options.add_argument("--ping-timeout", type=float, metavar="S",
                          help="heartbeat: fail a connection whose server is silent S seconds")
+    options.add_argument("--deflate", action="store_true",
+                         help="offer permessage-deflate (RFC 7692)")
     options.add_argument("--reconnect", metavar="INITIAL:MAX",
                          help="reconnect after a lost connection, backing off from INITIAL "
                               "seconds up to MAX")
@@ -317,7 +350,7 @@ def run_client(cls: type[ReferenceClient], args: argparse.Namespace, prog: str) 
     try:
         client = cls(args.url, subprotocols=args.subprotocol, origin=args.origin,
                      timeout=args.timeout, ping_interval=args.ping_interval,
-                     ping_timeout=args.ping_timeout, reconnect=reconnect)
+                     ping_timeout=args.ping_timeout, reconnect=reconnect, deflate=args.deflate)
     except ClientError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
