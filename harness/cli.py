@@ -2,10 +2,12 @@
 
 ``wsspec [URL] [options]`` runs the installed cases through pytest (the same
 run as ``pytest --target=URL``) and exits non-zero on any failure;
-``wsspec serve`` starts the built-in reference server; ``wsspec replay FILE``
-plays a fuzz failure again (docs/fuzzing.md); ``wsspec --list``
-prints the cases without running them; ``wsspec load``
-runs a load or soak test (docs/load.md); ``wsspec baseline`` writes a baseline
+``wsspec serve`` starts the built-in reference server; ``wsspec client
+--client-cmd "CMD {url}"`` tests a WebSocket client instead (docs/clients.md), and
+``wsspec fuzzingserver`` serves the client cases behind Autobahn's URL protocol;
+``wsspec load`` runs a load or soak test (docs/load.md); ``wsspec replay FILE``
+plays a fuzz failure again (docs/fuzzing.md); ``wsspec --list`` prints the cases
+without running them; ``wsspec baseline`` writes a baseline
 from a report and ``wsspec compare`` compares reports (docs/reports.md).
 Anything after ``--`` goes to pytest unchanged.
 """
@@ -30,6 +32,8 @@ examples:
   wsspec --target-profile server.toml URL    what the server offers (docs/profile.md)
   wsspec -m "framing or close" -n auto URL    two sections, in parallel
   wsspec serve --port 9001                    run the reference server
+  wsspec client --client-cmd "node client.js {url}"   test a client (docs/clients.md)
+  wsspec fuzzingserver --port 9001            Autobahn's URL protocol, for client scripts
   wsspec URL -- --junitxml=reports/junit.xml  pass options on to pytest
   wsspec baseline reports/report.json -o wsspec-baseline.toml
   wsspec --baseline wsspec-baseline.toml URL  fail only on a change against it
@@ -71,15 +75,17 @@ def _target(options: argparse.Namespace) -> str | None:
     starts the target."""
     if options.url:
         return str(options.url)
-    return None if options.wsspec_target_cmd else REFERENCE
+    return None if options.wsspec_target_cmd or options.wsspec_client_cmd else REFERENCE
 
 
 def pytest_args(options: argparse.Namespace, extra: Sequence[str]) -> list[str]:
     """The pytest command line equivalent to ``options``."""
+    from wsspec.plugin import CLIENT_CASES_DIR
     from wsspec.runstate import CONFORMANCE_DIR
 
-    args = [str(CONFORMANCE_DIR), "-p", "no:cacheprovider", "-o", "python_files=test_*.py",
-            "--rootdir", str(CONFORMANCE_DIR),
+    cases = CLIENT_CASES_DIR if options.wsspec_client_cmd else CONFORMANCE_DIR
+    args = [str(cases), "-p", "no:cacheprovider", "-o", "python_files=test_*.py",
+            "--rootdir", str(cases),
             # The cases judge through expectations, never a bare assert. Rewriting would
             # recompile every module of wsspec and of hypothesis (both register pytest
             # plugins) on each run where bytecode is not cached, for nothing.
@@ -102,10 +108,16 @@ def pytest_args(options: argparse.Namespace, extra: Sequence[str]) -> list[str]:
 def _check(options: argparse.Namespace) -> str | None:
     """The one-line error of a bad option, found before pytest starts (the run itself
     validates the same way)."""
+    from wsspec.clientside.run import read_client_settings
+
     target = _target(options)
+
+    def value(name: str) -> object:
+        return target if name == "target" else getattr(options, dest(name), None)
+
     try:
-        read_settings(lambda name: target if name == "target"
-                      else getattr(options, dest(name), None))
+        read_settings(value)
+        read_client_settings(value)
     except SettingsError as exc:
         return str(exc)
     return None
@@ -133,15 +145,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         from wsspec.load.cli import main as load
 
         return load(argv[1:])
+    if argv[:1] == ["fuzzingserver"]:
+        from wsspec.clientside.fuzzingserver import main as fuzzingserver
+
+        return fuzzingserver(argv[1:])
     if argv[:1] == ["replay"]:
         from wsspec.fuzz.replay import main as replay
 
         return replay(argv[1:])
+    client = argv[:1] == ["client"]
+    if client:
+        argv = argv[1:]
     extra: list[str] = []
     if "--" in argv:
         cut = argv.index("--")
         argv, extra = argv[:cut], argv[cut + 1:]
     options = build_parser().parse_args(argv)
+    if client and not options.wsspec_client_cmd:
+        print('ERROR: wsspec client needs --client-cmd "CMD {url}", the command that starts '
+              "the client for each case", file=sys.stderr)
+        return 2
     if options.n is not None and importlib.util.find_spec("xdist") is None:
         print("wsspec: -n needs pytest-xdist (pip install pytest-xdist)", file=sys.stderr)
         return 2

@@ -63,6 +63,11 @@ OPTIONS: tuple[Option, ...] = (
            "(e.g. \"node server.js {port}\")", "CMD"),
     Option("target-profile", "TOML profile declaring what the target offers (auth, origin, "
            "heartbeat, limits, deflate, ...)", "FILE", old_names=("--profile",)),
+    Option("client-cmd", "test a WebSocket CLIENT: the command the suite starts for each "
+           "case; {url} is replaced by the case's ws:// URL (e.g. \"node client.js {url}\")",
+           "CMD"),
+    Option("client-profile", "TOML client profile declaring what the client does (echo, "
+           "subprotocols, origin, ...; see docs/clients.md)", "FILE"),
     Option("driver", "I/O driver: asyncio (default) or trio", "NAME"),
     Option("wsspec-strict", "grade non-strict cases (a SHOULD not met) as failures",
            kind="flag", aliases=("--strict",)),

@@ -40,6 +40,7 @@ from wsspec.settings import REFERENCE, Settings, SettingsError, read_settings
 if TYPE_CHECKING:
     # The DSL pulls in the whole protocol core and the drivers; a
     # plain pytest run that never names a target should not pay for them.
+    from wsspec.clientside.run import ClientSettings
     from wsspec.dsl import Client, ConcurrentObservations, Target
     from wsspec.reporting.baseline import Baseline, Judgement
     from wsspec.verdicts import CaseFailed, HarnessError
@@ -60,6 +61,20 @@ def _settings(config: pytest.Config) -> Settings:
         raise pytest.UsageError(str(exc)) from None
 
 
+def _client_settings(config: pytest.Config) -> ClientSettings | None:
+    """The client run's settings with ``--client-cmd``, else None (the engine stays
+    unimported)."""
+    if option_value(config, "client-cmd") is None and option_value(
+            config, "client-profile") is None:
+        return None
+    from wsspec.clientside.run import read_client_settings
+
+    try:
+        return read_client_settings(lambda name: option_value(config, name))
+    except SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
 def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
@@ -67,13 +82,20 @@ def _is_worker(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     settings = _settings(config)
     config.stash[SETTINGS_KEY] = settings
-    if not settings.active:
+    client = _client_settings(config)
+    if not settings.active and client is None:
         # Nothing of wsspec's joins a user's own run; should the cases be collected
         # all the same (their folder named), they run against the reference server.
         return
     _join_cases(config)
     if config.args_source != pytest.Config.ArgsSource.ARGS:
-        config.args[:] = [str(CONFORMANCE_DIR)]
+        config.args[:] = [str(CLIENT_CASES_DIR if client else CONFORMANCE_DIR)]
+    if client is not None:
+        from wsspec.clientside.run import configure
+
+        configure(config, settings, client)
+        config.option.collectonly = config.option.collectonly or settings.list_only
+        return
     if _is_worker(config):
         settings.url = config.workerinput.get("wsspec_url")  # type: ignore[attr-defined]
         return
@@ -164,6 +186,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # -- collection -----------------------------------------------------------------
 
 
+#: the client catalogue (``pytest --client-cmd``), collected only in a client run.
+CLIENT_CASES_DIR = CONFORMANCE_DIR / "clients"
+_CASE_PACKAGES = {CONFORMANCE_DIR: CONFORMANCE_PACKAGE,
+                  CLIENT_CASES_DIR: f"{CONFORMANCE_PACKAGE}.clients"}
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if collection_path == CLIENT_CASES_DIR and option_value(config, "client-cmd") is None:
+        return True
+    return None
+
+
 class _CaseModule(pytest.Module):
     """A module of cases, imported by its name in the ``wsspec`` namespace.
 
@@ -176,7 +210,7 @@ class _CaseModule(pytest.Module):
 
     def _getobj(self) -> Any:
         _join_cases(self.config)  # before the import applies the markers
-        name = f"{CONFORMANCE_PACKAGE}.{self.path.stem}"
+        name = f"{_CASE_PACKAGES[self.path.parent]}.{self.path.stem}"
         try:
             return importlib.import_module(name)
         except Exception as exc:
@@ -185,7 +219,7 @@ class _CaseModule(pytest.Module):
 
 
 def pytest_pycollect_makemodule(module_path: Path, parent: Any) -> pytest.Module | None:
-    if module_path.parent == CONFORMANCE_DIR and module_path.stem.startswith("test_"):
+    if module_path.parent in _CASE_PACKAGES and module_path.stem.startswith("test_"):
         return _CaseModule.from_parent(parent, path=module_path)
     return None
 
@@ -451,10 +485,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from wsspec.reporting.outputs import write_outputs
 
     started = datetime.datetime.fromtimestamp(settings.started, datetime.timezone.utc)
+    from wsspec.clientside.run import CLIENT_KEY
+
+    client = config.stash.get(CLIENT_KEY, None)
     report = build_report(
         list(settings.records.values()),
         url=settings.url or REFERENCE,
-        profile=settings.profile.to_dict(),
+        profile=client.profile.to_dict() if client else settings.profile.to_dict(),
         started=started.isoformat(timespec="seconds"),
         duration_s=time.time() - settings.started,
     )

@@ -29,7 +29,10 @@ LAYERS: dict[str, tuple[str, ...]] = {
                  "wsspec.launcher"),
     "driver": ("wsspec.driver",),
     "dsl": ("wsspec.dsl",),
-    "catalogue": ("wsspec.cases", "wsspec.rfc_clauses", "wsspec.fuzz", "wsspec.conformance"),
+    # The client-testing engine: the suite as the server, beside the DSL.
+    "clientside": ("wsspec.clientside",),
+    "catalogue": ("wsspec.cases", "wsspec.rfc_clauses", "wsspec.fuzz", "wsspec.conformance",
+                  "wsspec.clientside.cases"),
     "targets": ("wsspec.targets",),
     "reporting": ("wsspec.reporting",),
     # Load and soak runs: a tool of its own beside the conformance run, on the sans-IO core.
@@ -39,8 +42,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "plugin": ("wsspec.plugin", "wsspec.options", "wsspec.settings", "wsspec.runstate",
                "wsspec.casedocs", "wsspec.compatdocs",
                "wsspec.fuzz.case",
-               "wsspec.grading"),
-    "cli": ("wsspec.cli", "wsspec.__main__"),
+               "wsspec.grading",
+               "wsspec.clientside.run"),
+    "cli": ("wsspec.cli", "wsspec.__main__", "wsspec.clientside.fuzzingserver"),
 }
 
 _BELOW_THE_DSL = {"protocol", "records", "settings", "driver"}
@@ -53,7 +57,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "settings": {"protocol", "records"},
     "driver": {"protocol", "records"},
     "dsl": _BELOW_THE_DSL,
-    "catalogue": _BELOW_THE_CATALOGUE | {"targets"},
+    "clientside": _BELOW_THE_DSL,
+    "catalogue": _BELOW_THE_CATALOGUE | {"targets", "clientside"},
     "reporting": set(LAYERS) - {"plugin", "cli", "load"},
     "load": {"protocol", "records", "settings", "targets", "reporting"},
     "plugin": set(LAYERS),
@@ -61,7 +66,7 @@ MAY_IMPORT: dict[str, set[str]] = {
 }
 
 #: layers that may not import pytest: they run the same inside and outside a pytest run.
-WITHOUT_PYTEST = {"protocol", "driver", "dsl"}
+WITHOUT_PYTEST = {"protocol", "driver", "dsl", "clientside"}
 
 
 @dataclass(frozen=True)
