@@ -37,7 +37,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "plugin": ("wsspec.plugin", "wsspec.options", "wsspec.settings", "wsspec.runstate",
                "wsspec.casedocs", "wsspec.compatdocs",
                "wsspec.fuzz.case",
-               "wsspec.grading"),
+               "wsspec.grading", "wsspec.targetwatch", "wsspec.earlystop"),
     "cli": ("wsspec.cli", "wsspec.__main__"),
 }
 
