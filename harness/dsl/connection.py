@@ -5,7 +5,8 @@ Every byte the server sends goes through the strict sans-IO
 frames, sets RSV bits, writes non-minimal lengths, sends invalid UTF-8 or a
 1005/1006/1015 close code fails whichever case it happens in. Pings the
 server sends on its own (a heartbeat) are answered and never seen by the
-case, unless the case turns ``auto_pong`` off.
+case, unless the case turns ``auto_pong`` off; of pings back to back only the
+last is answered (RFC 6455 5.5.3), and a flood of them fails the case.
 """
 
 from __future__ import annotations
