@@ -21,8 +21,10 @@ signs:
   head came back while the client waited (at least :data:`MIN_WAIT` s, or the
   case's deadline if shorter) and the target neither closed nor reset: a silent
   target, or one that trickles its answer a byte at a time;
-* *same refusal*: every valid request of the case was answered with one and the
-  same non-101 status line (``HTTP/1.1 200 OK`` from a proxy that drops Upgrade);
+* *same refusal*: every plain upgrade request of the case (valid, and asking for
+  nothing a policy may refuse: no credentials, Origin, subprotocol, extension or
+  query) was answered with one and the same non-101 status line
+  (``HTTP/1.1 200 OK`` from a proxy that drops Upgrade);
 * *unreachable*: the case could not connect at all.
 
 A ``--target-cmd`` process that exited is diagnosed by :func:`exited_diagnosis`
@@ -37,7 +39,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from wsspec.protocol.errors import HandshakeViolation
-from wsspec.protocol.handshake import RequestParser, check_request
+from wsspec.protocol.handshake import HandshakeRequest, RequestParser, check_request
 from wsspec.wirelog import WireLog
 
 __all__ = [
@@ -59,6 +61,10 @@ MIN_WAIT = 1.0
 #: the most bytes of a request or a response head read from the wire log.
 _HEAD_CAP = 16 * 1024
 
+#: headers through which a case asks for more than an upgrade: a target's policy
+#: (credentials, origins, subprotocols, extensions) may refuse such a request.
+_POLICY_HEADERS = ("Authorization", "Cookie", "Origin", "Sec-WebSocket-Protocol",
+                   "Sec-WebSocket-Extensions")
 #: the verdicts that say the target answered the case as it should, or well enough.
 _ANSWERED = frozenset({"pass", "non-strict", "informational"})
 
@@ -125,7 +131,15 @@ class _Connection:
     @property
     def valid(self) -> bool:
         """Whether a complete opening handshake that RFC 6455 accepts went out."""
-        return self.request_done_at is not None and _valid_request(bytes(self.request))
+        return self.request_done_at is not None and _accepted(bytes(self.request)) is not None
+
+    @property
+    def plain(self) -> bool:
+        """Whether that handshake was a plain upgrade, one no policy of a target may
+        refuse: no credentials, Origin, subprotocol or extension offer, no query."""
+        request = _accepted(bytes(self.request)) if self.request_done_at is not None else None
+        return request is not None and "?" not in request.target and not any(
+            request.get(name) for name in _POLICY_HEADERS)
 
     def take_in(self, data: bytes) -> None:
         self.bytes_in += len(data)
@@ -138,13 +152,14 @@ class _Connection:
         self.head_complete = b"\r\n\r\n" in self.head
 
 
-def _valid_request(data: bytes) -> bool:
-    """Whether ``data`` begins with a complete opening handshake that RFC 6455 accepts."""
+def _accepted(data: bytes) -> HandshakeRequest | None:
+    """The opening handshake ``data`` begins with, if it is complete and RFC 6455
+    accepts it."""
     try:
         request = RequestParser().feed(data)
     except HandshakeViolation:
-        return False
-    return request is not None and check_request(request)[0] == 101
+        return None
+    return request if request is not None and check_request(request)[0] == 101 else None
 
 
 def _status_code(line: str) -> int | None:
@@ -220,8 +235,9 @@ def _judge(verdict: str, connections: list[_Connection], connect_error: str,
         return CaseSigns(Sign.NO_ANSWER, partial_bytes=last.bytes_in,
                          waited=(last.closed_at or end) - last.request_done_at,
                          detail=last.status_line or "", last_byte_at=last_in)
-    statuses = {c.status_line for c in valid if c.head_complete}
-    if len(statuses) == 1 and all(c.head_complete for c in valid):
+    plain = [c for c in valid if c.plain]
+    statuses = {c.status_line for c in plain if c.head_complete}
+    if len(statuses) == 1 and all(c.head_complete for c in plain):
         line = statuses.pop()
         if line is not None and _status_code(line) not in (None, 101):
             return CaseSigns(Sign.SAME_REFUSAL, detail=line, last_byte_at=last_in)

@@ -89,6 +89,17 @@ def test_a_200_to_a_valid_request_is_a_refusal_naming_its_status() -> None:
     assert seen.sign is Sign.SAME_REFUSAL and seen.detail == "HTTP/1.1 200 OK"
 
 
+@pytest.mark.parametrize("header", [("Origin", "https://elsewhere.example"),
+                                    ("Sec-WebSocket-Protocol", "chat"),
+                                    ("Sec-WebSocket-Extensions", "x-unknown; a==b"),
+                                    ("Authorization", "Bearer expired")])
+def test_a_refusal_a_policy_may_make_is_no_sign(header: tuple[str, str]) -> None:
+    request = build_request("127.0.0.1:9001", "/").with_header(*header).encode()
+    forbidden = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"
+    assert signs("fail", ("connect", ""), ("out", request), ("in", forbidden)).sign \
+        is Sign.NEUTRAL
+
+
 def test_a_refusal_of_an_invalid_request_is_no_sign() -> None:
     refusal = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
     assert signs("fail", ("connect", ""), ("out", INVALID), ("in", refusal)).sign \
