@@ -73,8 +73,11 @@ def hostile(request: pytest.FixtureRequest) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def run_wsspec(args: list[str], tmp_path: Path, cache: Path) -> WsspecRun:
-    command = [sys.executable, "-m", "wsspec", *args, "-n", "2",
+def run_wsspec(args: list[str], tmp_path: Path, cache: Path, *, workers: int = 2,
+               pytest_plugin: bool = False) -> WsspecRun:
+    """``wsspec ARGS -n WORKERS`` (``python -m pytest ARGS`` with ``pytest_plugin``)."""
+    runner = ["-m", "pytest", "-p", "no:cacheprovider"] if pytest_plugin else ["-m", "wsspec"]
+    command = [sys.executable, *runner, *args, "-n", str(workers),
                "--report-dir", str(tmp_path / "reports")]
     started = time.monotonic()
     try:
@@ -89,7 +92,7 @@ def run_wsspec(args: list[str], tmp_path: Path, cache: Path) -> WsspecRun:
     report = json.loads(report_file.read_text())
     validate_report(report)
     run = WsspecRun(wall, done.returncode, output, report)
-    print(f"wsspec {' '.join(args)} -n 2: {wall:.1f} s wall, {dict(run.verdicts)}, "
+    print(f"{' '.join(command[1:])}: {wall:.1f} s wall, {dict(run.verdicts)}, "
           f"diagnosis: {report.get('diagnosis')}")
     assert "Traceback" not in output, output[output.index("Traceback") - 300:][:3000]
     assert len(report["cases"]) >= CATALOGUE_AT_LEAST, run.verdicts
@@ -113,10 +116,11 @@ def assert_ended_early(run: WsspecRun, line: str) -> None:
     assert run.verdicts["pass"] == 0
 
 
+@pytest.mark.parametrize("workers", [2, 0])
 @pytest.mark.parametrize("hostile", ["silent"], indirect=True)
-def test_a_silent_target_ends_the_run(hostile: str, tmp_path: Path,
+def test_a_silent_target_ends_the_run(hostile: str, workers: int, tmp_path: Path,
                                       bytecode_cache: Path) -> None:
-    run = run_wsspec([hostile], tmp_path, bytecode_cache)
+    run = run_wsspec([hostile], tmp_path, bytecode_cache, workers=workers)
     assert_ended_early(run, r"target stopped answering opening handshakes: 3 consecutive "
                             r"cases without a status line; no byte from it yet")
 
@@ -139,6 +143,13 @@ def test_a_200_to_every_upgrade_ends_the_run(hostile: str, tmp_path: Path,
                             r"the Upgrade header, or is this a plain HTTP server\?")
 
 
+@pytest.mark.parametrize("hostile", ["http-200"], indirect=True)
+def test_the_pytest_plugin_ends_the_run_the_same_way(hostile: str, tmp_path: Path,
+                                                     bytecode_cache: Path) -> None:
+    run = run_wsspec([f"--target={hostile}"], tmp_path, bytecode_cache, pytest_plugin=True)
+    assert_ended_early(run, r"the target answered 200 OK to every upgrade request .*")
+
+
 @pytest.mark.parametrize("hostile", ["ping-flood"], indirect=True)
 def test_a_ping_flood_is_graded_case_by_case(hostile: str, tmp_path: Path,
                                              bytecode_cache: Path) -> None:
@@ -154,11 +165,13 @@ def test_a_ping_flood_is_graded_case_by_case(hostile: str, tmp_path: Path,
 
 #: a target that serves for a few seconds, says why it stops, and exits with status 3.
 EXITING = ("sh -c '{python} -m wsspec.targets.hostile silent --port {{port}} & server=$!; "
-           "sleep 3; kill $server; echo licence expired; exit 3'")
+           "sleep 3; kill -9 $server; wait $server; echo licence expired; exit 3'")
 
 
-def test_a_target_command_that_exits_ends_the_run(tmp_path: Path, bytecode_cache: Path) -> None:
+@pytest.mark.parametrize("workers", [2, 0])
+def test_a_target_command_that_exits_ends_the_run(workers: int, tmp_path: Path,
+                                                  bytecode_cache: Path) -> None:
     command = EXITING.format(python=sys.executable)
-    run = run_wsspec([f"--target-cmd={command}"], tmp_path, bytecode_cache)
+    run = run_wsspec([f"--target-cmd={command}"], tmp_path, bytecode_cache, workers=workers)
     assert_ended_early(run, r"the target command exited with status 3; its last output: "
                             r".*licence expired")
