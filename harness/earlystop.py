@@ -7,10 +7,11 @@ first process to reach a diagnosis posts it on the run's :class:`StopBoard`, a
 file that every process reads before each case: from then on each case is
 graded ``error`` without being run, its observed text naming the diagnosis. The
 process that started a ``--target-cmd`` target (the controller under xdist)
-checks before each case and each report whether that process has exited; its
-exit status and last output then replace whatever was posted, as the most
-precise reason there is. The controller reads the board at the end: the line
-goes into report.json (``diagnosis``) and the terminal summary, once.
+checks before each case and each report whether that process has exited; if
+its port no longer takes connections, its exit status and last output replace
+whatever was posted, as the most precise reason there is. The controller reads
+the board at the end: the line goes into report.json (``diagnosis``) and the
+terminal summary, once.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wsspec.launcher import LaunchedTarget, LaunchError, probe
 from wsspec.targetwatch import TargetWatch, exited_diagnosis, read_case
 
 if TYPE_CHECKING:
-    from wsspec.launcher import LaunchedTarget
     from wsspec.verdicts import CaseRecord
 
 __all__ = ["NOT_RUN", "EarlyStop", "StopBoard"]
@@ -95,12 +96,19 @@ class EarlyStop:
         return self._line
 
     def check_target_command(self) -> None:
-        """Post the exit of the target command, if it has exited."""
+        """Post the exit of the target command, if it has exited and its port is closed
+        (a command may start the server in the background and exit: its port stays
+        open, and the run goes on)."""
         launched = self.launched
         if launched is None or self._line is not None:
             return
         status = launched.process.poll()
-        if status is not None:
+        if status is None:
+            return
+        self.launched = None  # checked once
+        try:
+            probe(launched.url, timeout=min(self.case_timeout, 1.0))
+        except LaunchError:
             tail = launched.output_tail(_TAIL_LINES).splitlines()
             self._line = exited_diagnosis(status, tail).line
             self.board.post(self._line, replace=True)
