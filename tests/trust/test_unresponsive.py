@@ -100,9 +100,10 @@ def run_wsspec(args: list[str], tmp_path: Path, cache: Path, *, workers: int = 2
     return run
 
 
-def assert_ended_early(run: WsspecRun, line: str) -> None:
+def assert_ended_early(run: WsspecRun, line: str, *, or_first: str = "") -> None:
     """The run ended on ``line`` (a regular expression), said once in the terminal
-    summary and in report.json; every case after it is ``error`` naming it."""
+    summary and in report.json; every case after it is ``error`` naming it (or the
+    line ``or_first``, which a worker may have posted before the final one)."""
     diagnosis = str(run.report.get("diagnosis", ""))
     assert re.fullmatch(line, diagnosis), diagnosis
     summary = [text for text in run.output.splitlines()
@@ -112,7 +113,9 @@ def assert_ended_early(run: WsspecRun, line: str) -> None:
                if str(case["observed"]).startswith(NOT_RUN)]
     assert len(not_run) > CATALOGUE_AT_LEAST * 0.8, run.verdicts
     assert {case["verdict"] for case in not_run} == {"error"}
-    assert all(str(case["observed"]).endswith(diagnosis) for case in not_run)
+    named = [case for case in not_run if not str(case["observed"]).endswith(diagnosis)
+             and not (or_first and re.search(or_first, str(case["observed"])))]
+    assert not named, named[:3]
     assert run.verdicts["pass"] == 0
 
 
@@ -173,5 +176,9 @@ def test_a_target_command_that_exits_ends_the_run(workers: int, tmp_path: Path,
                                                   bytecode_cache: Path) -> None:
     command = EXITING.format(python=sys.executable)
     run = run_wsspec([f"--target-cmd={command}"], tmp_path, bytecode_cache, workers=workers)
+    # Under xdist a worker may find the port closed three times before the controller
+    # has seen the process exit; the controller's line then replaces the worker's.
     assert_ended_early(run, r"the target command exited with status 3; its last output: "
-                            r".*licence expired")
+                            r".*licence expired",
+                       or_first=r"the target cannot be reached: 3 consecutive cases could "
+                                r"not connect" if workers else "")
