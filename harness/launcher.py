@@ -75,7 +75,9 @@ class LaunchedTarget:
         return "\n".join(text.strip().splitlines()[-lines:])
 
     def stop(self, grace: float = 5.0) -> None:
-        """Terminate the process group, then kill it if it lingers."""
+        """Terminate the process group, then kill it if it lingers. A command that
+        has exited may have left children running (a server started in the
+        background): they are terminated too."""
         if self.process.poll() is None:
             _signal_group(self.process, signal.SIGTERM)
             try:
@@ -83,6 +85,8 @@ class LaunchedTarget:
             except subprocess.TimeoutExpired:
                 _signal_group(self.process, signal.SIGKILL)
                 self.process.wait(timeout=grace)
+        else:
+            _signal_group(self.process, signal.SIGTERM)
         with contextlib.suppress(OSError):
             self.log.unlink()
 

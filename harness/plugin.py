@@ -31,6 +31,7 @@ from wsspec.options import add_pytest_options, option_value
 from wsspec.runstate import (
     CONFORMANCE_DIR,
     CONFORMANCE_PACKAGE,
+    EARLY_STOP_KEY,
     INFO_KEY,
     RECORD_KEY,
     SETTINGS_KEY,
@@ -97,7 +98,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.collectonly = config.option.collectonly or settings.list_only
         return
     if _is_worker(config):
-        settings.url = config.workerinput.get("wsspec_url")  # type: ignore[attr-defined]
+        workerinput = config.workerinput  # type: ignore[attr-defined]
+        settings.url = workerinput.get("wsspec_url")
+        _start_watch(config, workerinput.get("wsspec_stop_board"))
         return
     if settings.list_only:
         config.option.collectonly = True
@@ -118,8 +121,19 @@ def pytest_configure(config: pytest.Config) -> None:
             probe(settings.url, timeout=settings.case_timeout)
         except LaunchError as exc:
             raise pytest.UsageError(str(exc)) from None
+    _start_watch(config, None)
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(settings), "wsspec-xdist")
+
+
+def _start_watch(config: pytest.Config, board: str | None) -> None:
+    """The run's early stop: a new board in the controller, the controller's in a worker."""
+    from wsspec.earlystop import EarlyStop, StopBoard
+
+    settings = config.stash[SETTINGS_KEY]
+    config.stash[EARLY_STOP_KEY] = (
+        EarlyStop.create(settings.case_timeout, settings.launched) if board is None
+        else EarlyStop(StopBoard(Path(board)), settings.case_timeout))
 
 
 _JOINED_KEY = pytest.StashKey[bool]()
@@ -143,8 +157,7 @@ def _join_cases(config: pytest.Config) -> None:
     config.stash[_JOINED_KEY] = True
     register_section_markers(config)
     if not _is_worker(config):
-        config.pluginmanager.register(_RecordCollector(config.stash[SETTINGS_KEY]),
-                                      "wsspec-records")
+        config.pluginmanager.register(_RecordCollector(config), "wsspec-records")
 
 
 class _XdistHooks:
@@ -155,6 +168,7 @@ class _XdistHooks:
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput["wsspec_url"] = self.settings.url
+        node.workerinput["wsspec_stop_board"] = str(node.config.stash[EARLY_STOP_KEY].board.path)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
@@ -177,6 +191,9 @@ def _dist_named(config: pytest.Config) -> bool:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    stop = config.stash.get(EARLY_STOP_KEY, None)
+    if stop is not None:
+        stop.close()
     settings = config.stash.get(SETTINGS_KEY, None)
     if settings is not None and settings.launched is not None:
         settings.launched.stop()
@@ -328,6 +345,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
     item.stash[RECORD_KEY] = CaseRecord(info.id, info.section, info.title, info.rfc,
                                         info.requirement, info.autobahn)
+    stop = item.config.stash.get(EARLY_STOP_KEY, None)
+    ended = stop.ended() if stop is not None else None
+    if ended is not None:
+        from wsspec.earlystop import NOT_RUN
+        from wsspec.grading import CaseVerdict
+        from wsspec.verdicts import HarnessError
+
+        # as a CaseVerdict: pytest formats no traceback for each case left
+        raise CaseVerdict(HarnessError(f"{NOT_RUN}: {ended}"), str(item.path))
     missing = item.config.stash[SETTINGS_KEY].profile.lacks(info.needs)
     if missing:
         raise CaseUnsupported(f"the profile does not declare {', '.join(missing)}")
@@ -391,6 +417,9 @@ def pytest_runtest_makereport(item: pytest.Item,
         return report
     grade(record, call)
     record.duration_s = call.duration
+    stop = item.config.stash.get(EARLY_STOP_KEY, None)
+    if stop is not None:
+        stop.observe(record)
     settings = item.config.stash[SETTINGS_KEY]
     raised = call.excinfo.value if call.excinfo else None
     if record.verdict is Verdict.ERROR and (report.outcome == "skipped" or isinstance(
@@ -462,12 +491,17 @@ def pytest_report_teststatus(report: pytest.TestReport,
 
 
 class _RecordCollector:
-    """Gathers case records from reports (on the controller, from every worker)."""
+    """Gathers case records from reports (on the controller, from every worker), and
+    notices there when a target command has exited."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.settings = config.stash[SETTINGS_KEY]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        stop = self.config.stash.get(EARLY_STOP_KEY, None)
+        if stop is not None:
+            stop.check_target_command()
         for name, value in report.user_properties:
             if name == "wsspec_case" and isinstance(value, dict):
                 self.settings.records[report.nodeid] = value
@@ -497,11 +531,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     )
     if settings.baseline is not None:
         report["baseline"] = {"file": settings.baseline.path, **tally(report["cases"])}
+    stop = config.stash.get(EARLY_STOP_KEY, None)
+    diagnosis = stop.board.read() if stop is not None else None
+    if diagnosis is not None:
+        report["diagnosis"] = diagnosis
+        config.stash[_DIAGNOSIS_KEY] = diagnosis
     write_outputs(report, settings.report_dir, pcap=settings.pcap)
     config.stash[_REPORT_PATH_KEY] = settings.report_dir / REPORT_JSON
 
 
 _REPORT_PATH_KEY = pytest.StashKey[Path]()
+_DIAGNOSIS_KEY = pytest.StashKey[str]()
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
@@ -514,6 +554,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
     terminalreporter.section("wsspec conformance")
     for line in section_table(settings.records.values()):
         terminalreporter.write_line(line)
+    diagnosis = config.stash.get(_DIAGNOSIS_KEY, None)
+    if diagnosis is not None:
+        terminalreporter.write_line(f"the run ended early: {diagnosis}", red=True, bold=True)
     path = config.stash.get(_REPORT_PATH_KEY, None)
     if path is not None:
         terminalreporter.write_line(f"report: {path} (open {path.parent / 'index.html'})")

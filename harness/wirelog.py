@@ -88,6 +88,12 @@ class WireLog:
             self._tail_size -= old
             self.dropped += 1
 
+    @property
+    def started(self) -> float:
+        """When the log started, on the ``time.monotonic()`` clock: each entry's
+        ``t`` counts from it."""
+        return self._start
+
     def all_entries(self) -> list[WireEntry]:
         """The kept entries in order: the head, then the rolling tail."""
         return self.entries + [entry for entry, _ in self._tail]

@@ -42,7 +42,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "plugin": ("wsspec.plugin", "wsspec.options", "wsspec.settings", "wsspec.runstate",
                "wsspec.casedocs", "wsspec.compatdocs",
                "wsspec.fuzz.case",
-               "wsspec.grading",
+               "wsspec.grading", "wsspec.targetwatch", "wsspec.earlystop",
                "wsspec.clientside.run"),
     "cli": ("wsspec.cli", "wsspec.__main__", "wsspec.clientside.fuzzingserver"),
 }

@@ -5,8 +5,10 @@ Every byte the server sends goes through the strict sans-IO
 frames, sets RSV bits, writes non-minimal lengths, sends invalid UTF-8 or a
 1005/1006/1015 close code fails whichever case it happens in. Pings the
 server sends on its own (a heartbeat) are answered and never seen by the
-case, unless the case turns ``auto_pong`` off. Pongs that answer no ping the
-client sent are unsolicited (RFC 6455 5.5.3 allows them) and skipped too.
+case, unless the case turns ``auto_pong`` off; of pings back to back only the
+last is answered (RFC 6455 5.5.3), and a flood of them fails the case. Pongs
+that answer no ping the client sent are unsolicited (RFC 6455 5.5.3 allows
+them) and skipped too.
 
 Before a case's first write on a connection, the connection proves that the
 server is processing it: a ping that the server must answer (RFC 6455 5.5.2).
@@ -44,7 +46,8 @@ from wsspec.protocol.messages import Message, Receiver
 from wsspec.verdicts import CaseFailed, CaseRecord, CaseSettled, HarnessError, Verdict
 from wsspec.wirelog import WireLog, frame_entry
 
-__all__ = ["LIMIT_CODES", "LIVENESS_PING", "MAX_FRAME", "MAX_MESSAGE", "CaseSide", "Connection"]
+__all__ = ["FLOOD_PINGS", "LIMIT_CODES", "LIVENESS_PING", "MAX_FRAME", "MAX_MESSAGE", "CaseSide",
+           "Connection"]
 
 #: caps on what the suite buffers from a target, whatever it sends.
 MAX_FRAME = 64 * 2**20
@@ -61,6 +64,18 @@ _KEPT_PONGS = 8
 _ENDING_REQUIRED = (Level.MUST, Level.MUST_CLOSE, Level.POLICY)
 #: targets (by URL) seen not answering the liveness ping: not waited for again.
 _UNANSWERED: set[str] = set()
+#: server pings in a row (nothing else between them, pings being answered), coming
+#: faster than FLOOD_RATE a second, that make a ping flood: no heartbeat comes near.
+FLOOD_PINGS = 256
+FLOOD_RATE = 100.0
+#: server pings in a row logged one by one; the rest of the run is counted in the log.
+LOGGED_PINGS = 64
+#: the most received bytes parsed at once, between two checks for a ping flood.
+FEED_SLICE = 4 * 1024
+
+
+def _is_ping(event: Frame | Message) -> bool:
+    return isinstance(event, Frame) and event.opcode == Opcode.PING
 
 
 class CaseSide(Protocol):
@@ -111,6 +126,9 @@ class Connection:
         # 6455 5.5.3 MAY).
         self._unsent = 0
         self._held_pong: bytes | None = None
+        # server pings received in a row, and when the first of them came (feed's flood check)
+        self._ping_run = 0
+        self._ping_run_began = 0.0
         self._pings = PingTracker()
         self._alive = False
         self._probing = False
@@ -269,27 +287,69 @@ class Connection:
     # -- receiving -----------------------------------------------------------
 
     def feed(self, data: bytes) -> None:
-        """Parse bytes from the server; any rule it breaks fails the case."""
-        try:
-            events = self._receiver.feed(data)
-        except ProtocolViolation as exc:
-            raise self._fail(
-                "server frames that follow RFC 6455 (unmasked, RSV 0, minimal lengths, "
-                "valid UTF-8 and close codes)",
-                f"server sent a frame breaking {exc.violation.section}: {exc.detail}",
-            ) from None
-        for event in events:
-            if isinstance(event, Frame):
-                self.wirelog.frame("in", frame_entry(event))
-                if event.opcode == Opcode.PONG:
+        """Parse bytes from the server; any rule it breaks fails the case, and so
+        does a ping flood (:data:`FLOOD_PINGS` pings in a row or more, faster than
+        :data:`FLOOD_RATE` a second, while pings are answered): nothing the case
+        waits for comes between them."""
+        # A flood of small frames costs the parser time per frame: fed in slices, a
+        # flood is seen within one slice, not after a whole read of them. Inside a
+        # frame larger than a slice the rest goes at once, as slicing it gains nothing.
+        start = 0
+        while start < len(data):
+            end = start + FEED_SLICE if self._receiver.buffered < FEED_SLICE else len(data)
+            piece, start = data[start:end], end
+            try:
+                events = self._receiver.feed(piece)
+            except ProtocolViolation as exc:
+                raise self._fail(
+                    "server frames that follow RFC 6455 (unmasked, RSV 0, minimal lengths, "
+                    "valid UTF-8 and close codes)",
+                    f"server sent a frame breaking {exc.violation.section}: {exc.detail}",
+                ) from None
+            unlogged = 0  # pings of a long run, counted in the log rather than logged
+            for event in events:
+                if isinstance(event, Frame) and event.opcode == Opcode.PONG:
                     if not self._pings.answer(event.payload):
                         # unsolicited (RFC 6455 5.5.3): a heartbeat, not an answer
+                        if unlogged:
+                            self.wirelog.event(f"{unlogged} more pings, not logged one by one")
+                            unlogged = 0
+                        self.wirelog.frame("in", frame_entry(event))
                         self.unsolicited_pongs = [*self.unsolicited_pongs, event.payload][
                             -_KEPT_PONGS:]
+                        self._ping_run = 0
                         continue
                     if event.payload == LIVENESS_PING:
                         self.processing_shown = True
-            self._pending.append(event)
+                self._pending.append(event)
+                if not isinstance(event, Frame):
+                    continue
+                if event.opcode != Opcode.PING:
+                    self._ping_run = 0
+                elif not self._ping_run:
+                    self._ping_run, self._ping_run_began = 1, self.driver.clock()
+                else:
+                    self._ping_run += 1
+                if self._ping_run > LOGGED_PINGS:
+                    unlogged += 1
+                    continue
+                if unlogged:
+                    self.wirelog.event(f"{unlogged} more pings, not logged one by one")
+                    unlogged = 0
+                self.wirelog.frame("in", frame_entry(event))
+            if unlogged:
+                self.wirelog.event(f"{unlogged} more pings, not logged one by one")
+            if self._ping_run >= FLOOD_PINGS and self.auto_pong:
+                lasted = self.driver.clock() - self._ping_run_began
+                if self._ping_run >= lasted * FLOOD_RATE:
+                    self.wirelog.event(f"{self._ping_run} pings in a row in {lasted:.3f} s: "
+                                       "a ping flood")
+                    raise self._fail(
+                        "the server's answer to the case, between any pings it sends "
+                        "(RFC6455 5.5.2)",
+                        f"a ping flood: {self._ping_run} pings in a row in {lasted:.3f} s "
+                        "and nothing else",
+                    )
 
     async def next_event(self, timeout: float | None = None) -> Frame | Message | StreamEnd | None:
         """The next message, control frame, or end of stream; None at the deadline.
@@ -308,12 +368,17 @@ class Connection:
                 if event.opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION):
                     continue
                 if event.opcode == Opcode.PING and self.auto_pong:
-                    # after our close a ping is not answered (RFC 6455 5.5.1), only skipped;
-                    # of pings queued back to back only the last is answered (5.5.3 MAY),
-                    # and none past the deadline, so a flood of pings cannot hold the case
-                    later_ping = bool(self._pending) and isinstance(self._pending[0], Frame) \
-                        and self._pending[0].opcode == Opcode.PING
-                    if not (self.close_sent or later_ping) and self.driver.clock() < deadline:
+                    # Of pings queued back to back only the last is answered (RFC 6455
+                    # 5.5.3 MAY), and none after our close (5.5.1) or past the deadline;
+                    # the run of them is dropped at once, not popped one by one.
+                    run = next((index for index, later in enumerate(self._pending)
+                                if not _is_ping(later)), len(self._pending))
+                    if run:
+                        latest = self._pending[run - 1]
+                        assert isinstance(latest, Frame)
+                        event = latest
+                        del self._pending[:run]
+                    if not self.close_sent and self.driver.clock() < deadline:
                         if self._unsent:
                             self._held_pong = event.payload
                         else:

@@ -122,3 +122,20 @@ def test_synthetic_reports_validate(tmp_path: Path) -> None:
     from synthetic import synthetic_report
 
     validate_report(synthetic_report(40))
+
+
+def test_the_diagnosis_of_a_run_ended_early_heads_the_page_and_the_summary() -> None:
+    from synthetic import synthetic_report
+    from wsspec.reporting.formats.html import render_html
+    from wsspec.reporting.formats.summary_md import summary_markdown
+
+    report = synthetic_report(10)
+    line = "target stopped answering opening handshakes: 3 consecutive cases <without>"
+    report["diagnosis"] = line
+    validate_report(report)
+    assert f"**The run ended early:** {line}" in summary_markdown(report)
+    page = render_html(report)
+    assert ('<div id="diagnosis"><strong>The run ended early:</strong> target stopped answering '
+            'opening handshakes: 3 consecutive cases &lt;without&gt;</div>') in page
+    del report["diagnosis"]
+    assert 'id="diagnosis"' not in render_html(report)

@@ -26,6 +26,8 @@ def summary_markdown(report: Mapping[str, Any]) -> str:
     verdict, counts = headline(report)
     icon = "✅" if verdict == "PASS" else "❌"
     lines = [f"## {icon} wsspec: {verdict} — `{report['target']['url']}`", "", counts, ""]
+    if report.get("diagnosis"):
+        lines += [f"**The run ended early:** {_cell(report['diagnosis'])}", ""]
     lines.append("| section | " + " | ".join(VERDICTS) + " |")
     lines.append("|---|" + "---:|" * len(VERDICTS))
     for section, row in section_matrix(report["cases"]):
