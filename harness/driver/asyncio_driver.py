@@ -49,8 +49,10 @@ _TLS_WRITE_SLICE = 4 * 16384
 class _Connection(asyncio.Protocol):
     """Transport callbacks turned into state the driver polls, plus two wake-ups."""
 
-    def __init__(self, *, keep_open_on_eof: bool) -> None:
+    def __init__(self, *, keep_open_on_eof: bool, plain_socket: socket.socket | None = None
+                 ) -> None:
         self.transport: asyncio.Transport | None = None
+        self._plain_socket = plain_socket
         self.buffer = bytearray()
         self.eof = False
         self.lost = False
@@ -79,10 +81,29 @@ class _Connection(asyncio.Protocol):
         return self._keep_open
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if exc is not None:
+            self._take_what_the_kernel_holds()
         self.lost = True
         self.lost_exc = exc
         for waiter in (self._read_waiter, self._write_waiter, self._lost_waiter):
             _wake(waiter)
+
+    def _take_what_the_kernel_holds(self) -> None:
+        """A write that fails (the peer reset the connection) makes asyncio stop
+        reading at once, while the bytes the peer sent before its reset (a close
+        frame, say) may still wait in the kernel: read them now, before the
+        transport closes the socket, so they come before the end, as on the
+        wire. Plain TCP only (TLS bytes would need the TLS layer); bounded by
+        the read buffer's cap."""
+        sock = self._plain_socket
+        if sock is None:
+            return
+        with contextlib.suppress(OSError):  # nothing more (EAGAIN), or the reset itself
+            while len(self.buffer) < _READ_BUFFER_CAP:
+                data = sock.recv(READ_CHUNK)
+                if not data:
+                    break
+                self.buffer += data
 
     def resume_writing(self) -> None:
         _wake(self._write_waiter)
@@ -153,7 +174,8 @@ class AsyncioDriver(shared.ConnectOnce):
         deadline = loop.time() + timeout
         where = shared.host_port(host, port)
         sock, address = await self._open_socket(host, port, deadline, timeout)
-        conn = _Connection(keep_open_on_eof=tls is None)
+        conn = _Connection(keep_open_on_eof=tls is None,
+                           plain_socket=sock if tls is None else None)
         version: str | None
         if tls is None:
             try:

@@ -110,6 +110,9 @@ class Connection:
         self.close_sent = False
         self.close_received: CloseInfo | None = None
         self.end: StreamEnd | None = None
+        # whether the driver's read side has reported the end (self.end may come
+        # from a write first, see next_event)
+        self._read_ended = False
         decompressor = None
         self._deflater: Deflater | None = None
         if deflate is not None:
@@ -391,16 +394,22 @@ class Connection:
                 if event.opcode == Opcode.CLOSE:
                     self.close_received = parse_close_payload(event.payload)
                 return event
-            if self.end is not None:
+            if self.end is not None and self._read_ended:
                 return self.end
             remaining = deadline - self.driver.clock()
-            if remaining <= 0:
+            if remaining <= 0 and self.end is None:
                 return None
-            data = await self.driver.receive(remaining)
+            # After a write found the connection gone, the bytes the server sent
+            # before it (its close frame, say) still come first: the driver hands
+            # out what it holds, then the end, without waiting.
+            data = await self.driver.receive(max(remaining, 0.0))
             if data is None:
+                if self.end is not None:
+                    return self.end
                 continue
             if isinstance(data, StreamEnd):
                 self.end = data
+                self._read_ended = True
                 continue
             self.feed(data)
 
@@ -696,6 +705,7 @@ class Connection:
         received = await self.driver.receive(timeout)
         if isinstance(received, StreamEnd):
             self.end = received
+            self._read_ended = True
         elif received:
             self.feed(received)
 

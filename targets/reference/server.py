@@ -42,6 +42,13 @@ from fulfilling the request"; 1001 means the server itself is going away and
 1001 when the server stops or a connection idles out. Never 1005, 1006 or
 1015.
 
+A client counts as silent for the heartbeat only when nothing of it is
+waiting to be read: bytes already received are read before a timer that fell
+due is handled, and a client whose message is still arriving, its bytes still
+coming, is not dropped for a missing pong, which may be queued behind that
+message (a large one sent just before the ping); it is dropped once
+``timeout`` has passed since its last bytes.
+
 Behaviour hooks: :class:`Behaviour` gathers the few points where a server
 can go wrong, each a small method with the compliant behaviour. The server
 takes the class as a parameter (``ReferenceServer(behaviour=...)``) and makes
@@ -117,6 +124,9 @@ HEARTBEAT_CLOSE_CODE = 1011
 MAX_CONNECTIONS = 16_384  # room for load runs (wsspec load) of ten thousand
 
 _READ_CHUNK = 65536
+#: The least a read waits: enough for bytes already received to be returned
+#: before a timer that fell due is handled (see the module docstring).
+_LEAST_READ_WAIT = 0.001
 _log = logging.getLogger("wsspec.reference")
 _GOING_AWAY = 1001
 
@@ -352,12 +362,13 @@ class _Connection:
         self.next_unsolicited_pong: float | None = None
         self.pings_sent = 0
         self.idle_deadline = 0.0
+        self.last_input = 0.0  # when the client's last bytes came
 
     # -- I/O with deadlines -------------------------------------------------
 
     async def read(self, deadline: float) -> bytes:
         """The next bytes, ``b""`` at EOF; ``TimeoutError`` past ``deadline``."""
-        timeout = max(0.0, deadline - self.loop.time())
+        timeout = max(_LEAST_READ_WAIT, deadline - self.loop.time())
         try:
             return await asyncio.wait_for(self.reader.read(_READ_CHUNK), timeout)
         except asyncio.TimeoutError:
@@ -501,14 +512,16 @@ class _Connection:
         data = trailing
         while True:
             if data:
-                self.idle_deadline = self.loop.time() + IDLE_TIMEOUT
+                self.last_input = self.loop.time()
+                self.idle_deadline = self.last_input + IDLE_TIMEOUT
                 if not await self.receive(receiver, self.behaviour.incoming(data)):
                     return
             try:
                 data = await self.read(self.next_deadline())
             except asyncio.TimeoutError:
                 data = b""
-                if not await self.on_timer():
+                arriving = receiver.buffered > 0 or receiver.in_message
+                if not await self.on_timer(message_arriving=arriving):
                     return
                 continue
             if not data:
@@ -526,17 +539,25 @@ class _Connection:
             times.append(self.next_unsolicited_pong)
         return min(times)
 
-    async def on_timer(self) -> bool:
-        """Handle whatever timer expired; False ends the connection."""
+    async def on_timer(self, *, message_arriving: bool = False) -> bool:
+        """Handle whatever timer expired; False ends the connection. While a
+        message is still arriving (``message_arriving``) and its bytes keep
+        coming, an unanswered ping does not drop the client: its pong may be
+        queued right behind the message; the client gets ``timeout`` from its
+        last bytes."""
         now = self.loop.time()
         if self.close_sent:
             if now >= self.close_deadline:
                 await self.finish(linger=0.0)
                 return False
             return True
-        if self.pong_due is not None and now >= self.pong_due:
-            await self.start_close(HEARTBEAT_CLOSE_CODE, "keepalive ping timeout")
-            return True
+        heartbeat = self.profile.heartbeat
+        if self.pong_due is not None and now >= self.pong_due and heartbeat is not None:
+            if message_arriving and now < self.last_input + heartbeat.timeout:
+                self.pong_due = self.last_input + heartbeat.timeout
+            else:
+                await self.start_close(HEARTBEAT_CLOSE_CODE, "keepalive ping timeout")
+                return True
         if now >= self.idle_deadline:
             await self.start_close(_GOING_AWAY, "idle timeout")
             return True
@@ -545,7 +566,6 @@ class _Connection:
                 and now >= self.next_unsolicited_pong:
             await self.send_frame(Opcode.PONG, b"")
             self.next_unsolicited_pong = now + interval
-        heartbeat = self.profile.heartbeat
         if heartbeat is not None and self.next_ping is not None and now >= self.next_ping:
             self.pings_sent += 1
             await self.send_frame(Opcode.PING, str(self.pings_sent).encode("ascii"))

@@ -507,6 +507,33 @@ def test_heartbeat_pings_and_drops_a_silent_client(make_server: object) -> None:
     assert silent.eof()
 
 
+def test_a_pong_queued_behind_a_message_still_arriving_keeps_the_client(
+        make_server: object) -> None:
+    """A client whose pong waits behind a message it is still sending is not dropped
+    while the message's bytes keep coming; stalled in the middle of a message, it is,
+    ``timeout`` after its last bytes."""
+    profile = TargetProfile(heartbeat=HeartbeatPolicy(ping_interval=0.2, timeout=0.4))
+    server = make_server(profile)  # type: ignore[operator]
+    client = raw(server)
+    ping = client.recv()
+    assert ping is not None and ping.opcode == Opcode.PING
+    data = bytes(range(256)) * 64
+    wire = encode_frame(Opcode.BINARY, data, mask_key=os.urandom(4))
+    for start in range(0, len(wire), 1024):  # 17 pieces over 1.7 s, past the timeout
+        client.send(wire[start:start + 1024])
+        time.sleep(0.1)
+    client.frame(Opcode.PONG, ping.payload)
+    frame = client.recv()
+    while frame is not None and frame.opcode == Opcode.PING:
+        client.frame(Opcode.PONG, frame.payload)
+        frame = client.recv()
+    assert frame is not None and (frame.opcode, frame.payload) == (Opcode.BINARY, data)
+    client.send(wire[:100])
+    stalled = time.monotonic()
+    code, _ = client.recv_close()
+    assert code == 1011 and 0.3 <= time.monotonic() - stalled < 2.0
+
+
 def test_stop_closes_open_connections_with_1001() -> None:
     server = run_in_thread()
     client = raw(server)
