@@ -32,9 +32,9 @@ def test_the_default_profile_declares_a_heartbeat_the_run_can_watch() -> None:
     heartbeat = load_profile(REFERENCE_PROFILE).heartbeat
     assert heartbeat is not None
     # the heartbeat cases last about max(3 * ping_interval, ping_interval + timeout) plus
-    # the tolerance; a worker that reaches them first waits for what is left, so they
-    # stay short beside a run of the whole catalogue (over 10 s on two cores)
-    assert max(3 * heartbeat.ping_interval, heartbeat.ping_interval + heartbeat.timeout) <= 2.0
+    # the tolerance, begun in the background when the run starts and run last: shorter
+    # than a run of the whole catalogue (over 10 s on two cores), they cost it no time
+    assert max(3 * heartbeat.ping_interval, heartbeat.ping_interval + heartbeat.timeout) <= 5.0
 
 
 def test_the_heartbeat_cases_pass_against_the_built_in_server(run_in: Any) -> None:
