@@ -2,7 +2,8 @@
 
 A case's ``rfc`` names the rule it checks, in one of two forms:
 
-* ``"RFC6455 5.2 MUST"``: a document, a section, and a requirement word
+* ``"RFC6455 5.2 MUST"``: a document, a section (an item of its list may
+  follow in brackets, ``4.2.1 (5)``), and a requirement word
   (RFC 2119: MUST, MUST NOT, SHOULD, SHOULD NOT, RECOMMENDED, MAY) that the
   section uses, or ``informational`` where the section leaves the behaviour
   open and the case records it;
@@ -80,7 +81,7 @@ CLAUSES: dict[tuple[str, str], frozenset[str]] = {
 PROFILE_KEYS = ("auth", "origin", "heartbeat", "limits", "deflate", "subprotocols", "echo",
                 "paths")
 
-_RFC = re.compile(r"(RFC\d+) (\d+(?:\.\d+)*) (MUST NOT|SHOULD NOT|[A-Za-z]+)")
+_RFC = re.compile(r"(RFC\d+) (\d+(?:\.\d+)*)(?: \([0-9a-z]+\))? (MUST NOT|SHOULD NOT|[A-Za-z]+)")
 _PROFILE = re.compile(r"profile \[?([a-z_]+)\]?")
 
 

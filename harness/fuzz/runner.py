@@ -442,6 +442,10 @@ async def _play_once(client: Client, conversation: Conversation, *, depth: int,
         return _Play(Outcome(Verdict.FAIL, exc.expected, exc.observed, outcome.notes,
                              rule=exc.rule), may_match, transcript)
     except CaseFailed as exc:
+        # the client's own reading refused what the server sent (a frame breaking the
+        # RFC, a ping flood): the transcript says so, for the judge to see
+        if not transcript.received or transcript.received[-1].kind != "invalid":
+            transcript.receive("invalid", detail=exc.observed)
         return _Play(Outcome(Verdict.FAIL, exc.expected, exc.observed, outcome.notes,
                              rule=refused_rule), False, transcript)
     outcome.observed = "as expected" if outcome.verdict is Verdict.PASS else "; ".join(

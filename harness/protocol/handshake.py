@@ -830,8 +830,8 @@ def check_request(request: HandshakeRequest) -> tuple[int, list[str]]:
     bad_request.extend(_check_key(request.get("Sec-WebSocket-Key")))
     if request.body:
         bad_request.append(
-            f"RFC 9110 §9.3.1: content in a GET has no defined semantics, and here it would "
-            f"be read as WebSocket frames; got {len(request.body)} bytes."
+            f"RFC 9110 §9.3.1: a body (content) in a GET has no defined semantics, and here "
+            f"it would be read as WebSocket frames; got {len(request.body)} bytes."
         )
     versions = request.get("Sec-WebSocket-Version")
     if len(versions) > 1:

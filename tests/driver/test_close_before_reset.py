@@ -32,9 +32,19 @@ GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 CLOSE = Frame(Opcode.CLOSE, encode_close_payload(1002, "bad frame")).encode()
 
 
+def answer_the_liveness_ping(conn: socket.socket) -> None:
+    """Read the ping a case sends before its first frame and answer it."""
+    head = conn.recv(2, socket.MSG_WAITALL)
+    key = conn.recv(4, socket.MSG_WAITALL)
+    payload = conn.recv(head[1] & 0x7F, socket.MSG_WAITALL)
+    unmasked = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+    conn.sendall(Frame(Opcode.PONG, unmasked).encode())
+
+
 def fail_on_first_frame(conn: socket.socket, server: LoopbackServer) -> None:
-    """Accept the handshake; once the client's first frame has arrived, send a
-    close frame 1002 and close the socket without reading the frame: a reset."""
+    """Accept the handshake and answer the liveness ping; once the client's first
+    frame has arrived, send a close frame 1002 and close the socket without
+    reading the frame: a reset."""
     request = b""
     while b"\r\n\r\n" not in request:
         request += conn.recv(4096)
@@ -43,6 +53,7 @@ def fail_on_first_frame(conn: socket.socket, server: LoopbackServer) -> None:
     accept = base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
     conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                  b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept.encode() + b"\r\n\r\n")
+    answer_the_liveness_ping(conn)
     readable, _, _ = select.select([conn], [], [], SOCKET_TIMEOUT)
     if readable:
         conn.sendall(CLOSE)
