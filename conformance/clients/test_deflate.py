@@ -30,8 +30,9 @@ SHAPES = [("16B", 16, 1), ("4KiB", 4096, 1), ("64KiB", 65536, 1), ("10x1KiB", 10
 )
 def test_offer(wsspec_client_under_test: ClientUnderTest) -> None:
     connection = wsspec_client_under_test.connect()
-    params = connection.accept_deflate()
-    connection.record.observe("a valid permessage-deflate offer", f"agreed: {params}")
+    agreed = connection.accept_deflate()
+    connection.record.observe("a valid permessage-deflate offer",
+                              f"answered {agreed.element!r}")
     connection.close()
 
 
