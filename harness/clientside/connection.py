@@ -148,15 +148,20 @@ class ClientConnection:
             server_no_context_takeover=server_no_context_takeover,
             server_max_window_bits=server_max_window_bits))
 
-    def deflate_offer(self) -> ClientOffer:
-        """The client's first valid permessage-deflate offer; none fails the case."""
-        offered = self.request_header("Sec-WebSocket-Extensions")
+    def deflate_offers(self) -> list[ClientOffer]:
+        """Every permessage-deflate element the client offered, in its order; a header
+        that breaks the RFC 6455 §9.1 grammar fails the case."""
         try:
-            offer = next((offer for offer in read_offers(offered) if not offer.problems), None)
+            return read_offers(self.request_header("Sec-WebSocket-Extensions"))
         except HandshakeViolation as exc:
             raise self.fail("a Sec-WebSocket-Extensions header that follows RFC 6455 §9.1",
                             "; ".join(exc.problems)) from None
+
+    def deflate_offer(self) -> ClientOffer:
+        """The client's first valid permessage-deflate offer; none fails the case."""
+        offer = next((offer for offer in self.deflate_offers() if not offer.problems), None)
         if offer is None:
+            offered = self.request_header("Sec-WebSocket-Extensions")
             raise self.fail("a valid permessage-deflate offer (RFC 7692 §7.1)",
                             f"Sec-WebSocket-Extensions {offered!r}")
         return offer
