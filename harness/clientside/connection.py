@@ -83,8 +83,10 @@ class ClientConnection:
         self._deflater: Deflater | None = None
         #: the permessage-deflate parameters in use, once agreed
         self.deflate: DeflateParams | None = None
-        #: every compressed message the client sent, as sent: its frames' payloads joined
+        #: the compressed messages the client sent, as sent (each its frames' payloads
+        #: joined), in order, as long as they total at most MAX_MESSAGE bytes
         self.compressed: list[bytes] = []
+        self._compressed_bytes = 0
         self._compressing: list[bytes] | None = None
         self._early = b""
         self._close_sent = False
@@ -274,8 +276,11 @@ class ClientConnection:
         if self._compressing is not None:
             self._compressing.append(frame.payload)
             if frame.fin:
-                self.compressed.append(b"".join(self._compressing))
+                message = b"".join(self._compressing)
                 self._compressing = None
+                self._compressed_bytes += len(message)
+                if self._compressed_bytes <= MAX_MESSAGE:
+                    self.compressed.append(message)
 
     def next_event(self, deadline: float, keep: Collection[int] = ()) -> Event | None:
         """The next message or close frame from the client (or a frame whose opcode is in
