@@ -148,9 +148,10 @@ async def expect_declined(wsspec_client: Client, offers: Sequence[DeflateOffer],
 
 
 def window_problem(payloads: Sequence[bytes], *, window_bits: int,
-                   no_context_takeover: bool) -> str | None:
+                   no_context_takeover: bool, sender: str = "server") -> str | None:
     """Why the compressed messages ``payloads`` (each message's frames joined, as
-    sent, tail removed) break the agreed window, or None.
+    sent, tail removed) break the agreed window, or None; ``sender`` (``"server"`` or
+    ``"client"``) names the parameters in the reason.
 
     Each is inflated one output byte at a time, so zlib checks every
     back-reference against exactly the bytes already produced, at most
@@ -175,8 +176,8 @@ def window_problem(payloads: Sequence[bytes], *, window_bits: int,
                 where = "beyond its window" if produced >= size or not no_context_takeover \
                     else "into an earlier message"
                 return (f"message {number}, after {produced} bytes, refers back {where}: "
-                        f"further than the {size} bytes of server_max_window_bits={window_bits}"
-                        + (" with server_no_context_takeover" if no_context_takeover else ""))
+                        f"further than the {size} bytes of {sender}_max_window_bits={window_bits}"
+                        + (f" with {sender}_no_context_takeover" if no_context_takeover else ""))
             produced += len(out)
             history += out
             if len(history) > 2 * size:

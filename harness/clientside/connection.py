@@ -35,12 +35,12 @@ from wsspec.protocol import (
     RequestParser,
     build_accept_response,
     encode_close_payload,
-    negotiate,
     parse_close_payload,
 )
 from wsspec.verdicts import CaseFailed, CaseRecord, Verdict
 from wsspec.wirelog import frame_entry
 
+from .deflate import Answer, ClientOffer, answer, read_offers
 from .wire import PeerStream
 
 __all__ = ["Chop", "ClientConnection", "Event"]
@@ -81,6 +81,13 @@ class ClientConnection:
                                   max_message_size=MAX_MESSAGE)
         self._events: deque[Event] = deque()
         self._deflater: Deflater | None = None
+        #: the permessage-deflate parameters in use, once agreed
+        self.deflate: DeflateParams | None = None
+        #: the compressed messages the client sent, as sent (each its frames' payloads
+        #: joined), in order, as long as they total at most MAX_MESSAGE bytes
+        self.compressed: list[bytes] = []
+        self._compressed_bytes = 0
+        self._compressing: list[bytes] | None = None
         self._early = b""
         self._close_sent = False
 
@@ -130,31 +137,71 @@ class ClientConnection:
         self.answer(build_accept_response(self.key, subprotocol=subprotocol,
                                           extensions=extensions, extra_headers=extra_headers))
 
-    def accept_deflate(self) -> DeflateParams:
-        """Accept the request with permessage-deflate (RFC 7692): the first offer the
-        reference server's strict negotiation honours. From then on the suite inflates what
-        the client compresses, and :meth:`send_compressed` compresses. A request without an
-        offer the suite can honour fails the case."""
-        assert self.request is not None, "read_request() first"
-        offered = self.request.get("Sec-WebSocket-Extensions")
-        agreed = negotiate(offered)
-        if agreed is None:
+    def accept_deflate(self, *, client_no_context_takeover: bool = False,
+                       client_max_window_bits: int | None = None,
+                       server_no_context_takeover: bool = False,
+                       server_max_window_bits: int | None = None) -> Answer:
+        """Accept the request with permessage-deflate (RFC 7692): the client's first valid
+        offer, answered as :func:`~wsspec.clientside.deflate.answer` says with what the
+        case asks, then :meth:`accept_answer`."""
+        return self.accept_answer(answer(
+            self.deflate_offer(), client_no_context_takeover=client_no_context_takeover,
+            client_max_window_bits=client_max_window_bits,
+            server_no_context_takeover=server_no_context_takeover,
+            server_max_window_bits=server_max_window_bits))
+
+    def deflate_offers(self) -> list[ClientOffer]:
+        """Every permessage-deflate element the client offered, in its order; a header
+        that breaks the RFC 6455 §9.1 grammar fails the case."""
+        try:
+            return read_offers(self.request_header("Sec-WebSocket-Extensions"))
+        except HandshakeViolation as exc:
+            raise self.fail("a Sec-WebSocket-Extensions header that follows RFC 6455 §9.1",
+                            "; ".join(exc.problems)) from None
+
+    def deflate_offer(self) -> ClientOffer:
+        """The client's first valid permessage-deflate offer; none fails the case."""
+        offer = next((offer for offer in self.deflate_offers() if not offer.problems), None)
+        if offer is None:
+            offered = self.request_header("Sec-WebSocket-Extensions")
             raise self.fail("a valid permessage-deflate offer (RFC 7692 §7.1)",
                             f"Sec-WebSocket-Extensions {offered!r}")
-        element, params = agreed
-        self.accept(extensions=element)
+        return offer
+
+    def accept_answer(self, agreed: Answer) -> Answer:
+        """Accept the request with ``agreed``'s element. From then on the suite inflates
+        what the client compresses (keeping each compressed message as sent in
+        :attr:`compressed`), and :meth:`send_compressed` compresses."""
+        self.accept(extensions=agreed.element)
+        self.use_deflate(agreed.params)
+        return agreed
+
+    def request_header(self, name: str) -> list[str]:
+        """The values of one header of the client's request."""
+        assert self.request is not None, "read_request() first"
+        return self.request.get(name)
+
+    def use_deflate(self, params: DeflateParams) -> None:
+        """Speak permessage-deflate with ``params`` from now on (the handshake answered)."""
+        self.deflate = params
         self._receiver = Receiver(
             expect_masked=True, max_frame_size=MAX_MESSAGE, max_message_size=MAX_MESSAGE,
             decompressor=Inflater(window_bits=params.client_max_window_bits,
                                   no_context_takeover=params.client_no_context_takeover))
         self._deflater = Deflater(window_bits=params.server_max_window_bits,
                                   no_context_takeover=params.server_no_context_takeover)
-        return params
 
-    def send_compressed(self, opcode: int, data: bytes) -> StreamEnd | None:
-        """One message compressed with the agreed parameters (RSV1 set, RFC 7692 §6)."""
+    def send_compressed(self, opcode: int, data: bytes, *, fragment: int | None = None,
+                        ) -> StreamEnd | None:
+        """One message compressed with the agreed parameters (RSV1 set on its first frame,
+        RFC 7692 §6), in frames of ``fragment`` compressed bytes if given."""
         assert self._deflater is not None, "accept_deflate() first"
-        return self.send([Frame(opcode, self._deflater.compress(data), rsv1=True)])
+        payload = self._deflater.compress(data)
+        size = fragment or max(len(payload), 1)
+        pieces = [payload[i:i + size] for i in range(0, len(payload), size)] or [b""]
+        return self.send([Frame(opcode if i == 0 else Opcode.CONTINUATION, piece,
+                                fin=i == len(pieces) - 1, rsv1=i == 0)
+                          for i, piece in enumerate(pieces)])
 
     def answer(self, response: bytes) -> None:
         """Send ``response`` as the answer to the handshake, whatever it says; frames the
@@ -218,6 +265,22 @@ class ClientConnection:
                 self.stream.wirelog.frame("in", frame_entry(event))
                 if event.mask_key is not None:
                     self.mask_keys.append(event.mask_key)
+                if self.deflate is not None:
+                    self._keep_compressed(event)
+
+    def _keep_compressed(self, frame: Frame) -> None:
+        if frame.opcode in (Opcode.TEXT, Opcode.BINARY):
+            self._compressing = [] if frame.rsv1 else None
+        elif frame.opcode != Opcode.CONTINUATION:
+            return
+        if self._compressing is not None:
+            self._compressing.append(frame.payload)
+            if frame.fin:
+                message = b"".join(self._compressing)
+                self._compressing = None
+                self._compressed_bytes += len(message)
+                if self._compressed_bytes <= MAX_MESSAGE:
+                    self.compressed.append(message)
 
     def next_event(self, deadline: float, keep: Collection[int] = ()) -> Event | None:
         """The next message or close frame from the client (or a frame whose opcode is in

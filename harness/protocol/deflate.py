@@ -46,6 +46,7 @@ __all__ = [
     "compress_variant",
     "deflate_bomb",
     "negotiate",
+    "offer_problems",
     "parse_extension_header",
 ]
 
@@ -156,6 +157,12 @@ def _as_dict(params: list[tuple[str, str | None]]) -> dict[str, str | None]:
     for name, value in params:
         found.setdefault(name, value)
     return found
+
+
+def offer_problems(params: list[tuple[str, str | None]]) -> list[str]:
+    """Every rule of RFC 7692 §7.1 the parameters of one offered element break
+    (unknown or repeated parameters, invalid values); empty: a valid offer."""
+    return _params_problems(params, response=False)
 
 
 def _offer_problems(offer: DeflateOffer) -> list[str]:
