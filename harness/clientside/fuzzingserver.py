@@ -16,8 +16,14 @@ connect in turn to:
 ================================  ==================================================
 
 Case ``N`` (from 1) is the N-th Autobahn case, in Autobahn's order, that a client
-case claims; it runs the very case a ``--client-cmd`` run runs, graded the same.
-Connections are served one at a time, each wait bounded by the case timeout.
+case claims (sections 1-10, and 12-13: permessage-deflate); it runs the very case
+a ``--client-cmd`` run runs, graded the same. The case gets the ``/runCase``
+connection with its request read and not yet answered, as a ``--client-cmd`` run
+hands it over, so the permessage-deflate cases answer the client's offer
+themselves. A case needing what ``--client-profile`` does not declare (``deflate``
+by default) is ``unsupported`` (Autobahn's ``UNIMPLEMENTED``): its connection is
+accepted and closed at once. Connections are served one at a time, each wait
+bounded by the case timeout.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib
+import itertools
 import json
 import pkgutil
 import sys
@@ -41,11 +48,11 @@ from wsspec.cases import CaseInfo, case_template
 from wsspec.grading import grade
 from wsspec.protocol import Opcode, build_reject_response
 from wsspec.reporting.autobahn_cases import SECTIONS_1_TO_10, SECTIONS_12_AND_13
-from wsspec.verdicts import CaseRecord, Verdict
+from wsspec.verdicts import CaseRecord, HarnessError, Verdict, unsupported
 
+from .cases import client_needs
 from .connection import ClientConnection
 from .profile import ClientProfile
-from .script import Exchange
 from .wire import Listener, PeerStream
 
 __all__ = ["AutobahnCase", "FuzzingServer", "autobahn_cases", "main"]
@@ -63,7 +70,30 @@ class AutobahnCase:
 
     info: CaseInfo
     function: Callable[..., None]
-    exchange: Exchange
+    #: the case function's parameters (its ``parametrize`` values) for this case
+    params: dict[str, Any]
+
+
+_ParameterSet = type(pytest.param())
+
+
+def _parameters(function: Callable[..., None]) -> list[dict[str, Any]]:
+    """Every combination of a function's ``parametrize`` marks, as pytest makes them."""
+    axes: list[list[dict[str, Any]]] = []
+    for mark in getattr(function, "pytestmark", ()):
+        if mark.name != "parametrize":
+            continue
+        names = mark.args[0]
+        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+        axis = []
+        for value in mark.args[1]:
+            if isinstance(value, _ParameterSet):
+                value = value.values if len(names) > 1 else value.values[0]
+            axis.append(dict(zip(names, value, strict=True)) if len(names) > 1
+                        else {names[0]: value})
+        axes.append(axis)
+    return [{k: v for combo in product for k, v in combo.items()}
+            for product in itertools.product(*axes)]
 
 
 def autobahn_cases() -> list[AutobahnCase]:
@@ -77,14 +107,12 @@ def autobahn_cases() -> list[AutobahnCase]:
         module = importlib.import_module(f"{clients.__name__}.{module_info.name}")
         for function in vars(module).values():
             template = case_template(function)
-            if template is None:
+            if template is None or template.autobahn is None:
                 continue
-            for mark in getattr(function, "pytestmark", ()):
-                if mark.name == "parametrize" and mark.args[0] == "exchange":
-                    for exchange in mark.args[1]:
-                        info = template.resolve({"exchange": exchange})
-                        if info.autobahn:
-                            found[info.autobahn] = AutobahnCase(info, function, exchange)
+            for params in _parameters(function):
+                info = template.resolve(params)
+                if info.autobahn:
+                    found[info.autobahn] = AutobahnCase(info, function, params)
     order = [*SECTIONS_1_TO_10, *SECTIONS_12_AND_13]
     return [found[case_id] for case_id in order if case_id in found]
 
@@ -93,13 +121,24 @@ class _Served:
     """What a case asks of the client under test, for a client that connected by itself."""
 
     def __init__(self, connection: ClientConnection, profile: ClientProfile) -> None:
-        self._connection = connection
+        self._connection: ClientConnection | None = connection
         self.profile = profile
         self.record = connection.record
 
+    def connect(self) -> ClientConnection:
+        """The ``/runCase`` connection, its request read and not answered: the case's only
+        one (a client driven by a script does not connect again by itself)."""
+        if self._connection is None:
+            raise HarnessError("the case asks for a second connection; the fuzzing server "
+                               "hands each case the one /runCase connection")
+        connection, self._connection = self._connection, None
+        return connection
+
     def open(self) -> ClientConnection:
-        self._connection.accept()
-        return self._connection
+        """The ``/runCase`` connection, accepted with a valid 101."""
+        connection = self.connect()
+        connection.accept()
+        return connection
 
 
 class FuzzingServer:
@@ -171,10 +210,17 @@ class FuzzingServer:
         connection.record = record
         served = _Served(connection, self.profile)
         started = time.monotonic()
-        call = pytest.CallInfo.from_call(
-            lambda: case.function(wsspec_client_under_test=served, exchange=case.exchange),
-            when="call")
+        missing = self.profile.lacks(client_needs(case.function))
+
+        def play() -> None:
+            if missing:
+                unsupported(f"the client profile does not declare {', '.join(missing)}")
+            case.function(wsspec_client_under_test=served, **case.params)
+
+        call = pytest.CallInfo.from_call(play, when="call")
         grade(record, call)
+        if missing:  # the client still waits for an answer: a clean open and close
+            self._reply(connection, "")
         record.duration_s = time.monotonic() - started
         self.results.setdefault(agent, {})[info.id] = record.to_dict()
 
