@@ -182,29 +182,6 @@ class Client:
         timeout: float | None = None,
     ) -> tuple[Driver, HandshakeResult]:
         """Send an opening handshake (any bytes) and read the response."""
-        driver, result = await self._exchange(request, chunks=chunks, pause=pause,
-                                              driver=driver, timeout=timeout)
-        response = result.response
-        if not result.timed_out and (response is None or response.status != 101):
-            self.note_refusal(result.describe())
-        return driver, result
-
-    def note_refusal(self, description: str) -> None:
-        """Note a handshake of the case that was not accepted (for a case reading
-        the answer its own way), so :meth:`check_refusals` runs after the case."""
-        if not self._checking:
-            self._refusals.append(description)
-
-    async def _exchange(
-        self,
-        request: HandshakeRequest | bytes | None = None,
-        *,
-        chunks: Sequence[int] | None = None,
-        pause: float = 0.0,
-        driver: Driver | None = None,
-        timeout: float | None = None,
-    ) -> tuple[Driver, HandshakeResult]:
-        """The exchange of :meth:`handshake`, without noting refusals."""
         if request is None:
             request = self.request()
         raw = request if isinstance(request, bytes) else request.encode()
@@ -223,11 +200,11 @@ class Client:
                 # within the grace (no Content-Length: it ends at close) is
                 # not waited for.
                 result.response = parser.settle()
-                return driver, result
+                return self._noted(driver, result)
             if remaining <= 0:
                 result.timed_out = True
                 driver.wirelog.event(f"no handshake response within {wait:g} s")
-                return driver, result
+                return self._noted(driver, result)
             data = await driver.receive(remaining)
             try:
                 if data is None:
@@ -236,17 +213,30 @@ class Client:
                     result.end = data
                     response = parser.feed_eof()
                     result.response = response
-                    return driver, result
+                    return self._noted(driver, result)
                 response = parser.feed(data)
             except HandshakeViolation as exc:
                 result.error = str(exc)
-                return driver, result
+                return self._noted(driver, result)
             if response is None and parser.head_complete:
                 deadline = min(deadline, driver.clock() + BODY_GRACE)
             if response is not None:
                 result.response = response
                 result.trailing = parser.trailing
-                return driver, result
+                return self._noted(driver, result)
+
+    def _noted(self, driver: Driver, result: HandshakeResult) -> tuple[Driver, HandshakeResult]:
+        """``(driver, result)``, a refusal among them noted for :meth:`check_refusals`."""
+        response = result.response
+        if not result.timed_out and (response is None or response.status != 101):
+            self.note_refusal(result.describe())
+        return driver, result
+
+    def note_refusal(self, description: str) -> None:
+        """Note a handshake of the case that was not accepted (for a case reading
+        the answer its own way), so :meth:`check_refusals` runs after the case."""
+        if not self._checking:
+            self._refusals.append(description)
 
     async def open(
         self,
