@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -42,6 +43,13 @@ from wsspec.verdicts import CaseFailed, CaseRecord, HarnessError, Verdict
 __all__ = ["Client", "HandshakeResult", "Target"]
 
 _DEFAULT = object()
+
+#: seconds for which a valid handshake accepted by a target (a case's own, or a
+#: sibling check's) answers the sibling check of a refusal that follows.
+SIBLING_FRESH = 2.0
+#: when each target (by URL) last accepted a valid opening handshake (time.monotonic:
+#: one clock across the cases' event loops, trio's included).
+_ACCEPTED_AT: dict[str, float] = {}
 
 #: what no refusal may show a client: a stack trace, an exception, a source path.
 _INTERNALS_RE = re.compile(
@@ -276,6 +284,7 @@ class Client:
                 "a 101 response that follows RFC 6455 4.2.2" + (" and RFC 7692" if deflate else ""),
                 "; ".join(problems),
             )
+        _ACCEPTED_AT[self.target.url] = time.monotonic()
         connection = Connection(self, driver, response, params)
         if result.trailing:
             connection.feed(result.trailing)
@@ -356,12 +365,16 @@ class Client:
 
     async def check_refusals(self) -> None:
         """The sibling check of a case that saw a handshake refused and did not
-        fail: a valid opening handshake, sent right after, must be accepted. A
-        target that refuses that too refuses everything, and its refusal says
-        nothing about the request the case sent: :class:`HarnessError` (``error``)."""
+        fail: a valid opening handshake, sent right after (or accepted within the
+        last :data:`SIBLING_FRESH` seconds), must be accepted. A target that
+        refuses that too refuses everything, and its refusal says nothing about
+        the request the case sent: :class:`HarnessError` (``error``)."""
         if not self._refusals:
             return
         refusal, self._refusals = self._refusals[0], []
+        accepted = _ACCEPTED_AT.get(self.target.url)
+        if accepted is not None and time.monotonic() - accepted < SIBLING_FRESH:
+            return  # the target accepted a valid handshake moments ago
         # credentials in every declared scheme: a server may refuse one of them
         # (a fault the auth cases catch) and still not refuse everything
         auth = self.profile.auth
@@ -371,6 +384,7 @@ class Client:
             for scheme in schemes:
                 result = await self._valid_handshake(scheme)
                 if result.response is not None and result.response.status == 101:
+                    _ACCEPTED_AT[self.target.url] = time.monotonic()
                     return
         finally:
             self._checking = False
